@@ -1,0 +1,9 @@
+/* libcpod: the one header a program includes. */
+#ifndef CPOD_CPOD_H
+#define CPOD_CPOD_H
+
+#include <cpod/export.h>
+#include <cpod/error.h>
+#include <cpod/version.h>
+
+#endif
