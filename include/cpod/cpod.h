@@ -4,6 +4,8 @@
 
 #include <cpod/export.h>
 #include <cpod/error.h>
+#include <cpod/log.h>
+#include <cpod/runtime.h>
 #include <cpod/version.h>
 
 #endif

@@ -11,14 +11,17 @@
 #include <stddef.h>
 
 typedef struct {
-	char *s;	/* content, NUL-terminated; points at a static "" while nothing is allocated */
-	size_t len;	/* bytes of content */
-	size_t alloc;	/* bytes allocated, 0 while s is the static "" */
-	size_t cap;	/* largest len allowed, 0 = no cap */
+	char *s;    /* content, NUL-terminated; points at a static "" while nothing is allocated */
+	size_t len; /* bytes of content */
+	size_t alloc; /* bytes allocated, 0 while s is the static "" */
+	size_t cap;   /* largest len allowed, 0 = no cap */
 } buf;
 
 extern char buf_empty_[];
-#define BUF_INIT { .s = buf_empty_, .len = 0, .alloc = 0, .cap = 0 }
+#define BUF_INIT                                                \
+	{                                                       \
+		.s = buf_empty_, .len = 0, .alloc = 0, .cap = 0 \
+	}
 
 void buf_init(buf *b, size_t cap);
 /* Frees the content; the buffer is empty and usable again. */

@@ -54,28 +54,28 @@ static inline void closedirp(DIR **d)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Defines `static inline void name##p(type **p)` calling func(*p) when non-NULL. */
-#define DEFINE_CLEANUP_FUNC(type, func)                   \
-	static inline void func##p(type **p)              \
-	{                                                 \
-		if (*p) {                                 \
-			int saved_ = errno;               \
-			func(*p);                         \
-			errno = saved_;                   \
-		}                                         \
+#define DEFINE_CLEANUP_FUNC(type, func)      \
+	static inline void func##p(type **p) \
+	{                                    \
+		if (*p) {                    \
+			int saved_ = errno;  \
+			func(*p);            \
+			errno = saved_;      \
+		}                            \
 	}
 
-#define TAKE_PTR(p)                          \
-	({                                   \
+#define TAKE_PTR(p)                            \
+	({                                     \
 		__typeof__(p) take_tmp_ = (p); \
-		(p) = NULL;                  \
-		take_tmp_;                   \
+		(p) = NULL;                    \
+		take_tmp_;                     \
 	})
 
-#define TAKE_FD(fd)                \
-	({                         \
+#define TAKE_FD(fd)                  \
+	({                           \
 		int take_fd_ = (fd); \
-		(fd) = -1;         \
-		take_fd_;          \
+		(fd) = -1;           \
+		take_fd_;            \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

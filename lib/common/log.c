@@ -6,7 +6,8 @@
 #include <string.h>
 #include "common/banned.h"
 
-static const char *const level_names[] = { "trace", "debug", "info", "warn", "error", "fatal", "panic" };
+static const char *const level_names[] = { "trace", "debug", "info", "warn",
+					   "error", "fatal", "panic" };
 
 static cpod_log_level min_level = CPOD_LOG_WARN;
 static cpod_log_handler handler;
@@ -64,6 +65,7 @@ void cpod_logf(cpod_log_level level, const char *fmt, ...)
 	if (handler)
 		handler(level, msg, handler_data);
 	else
-		fprintf(stderr, "%s: %s\n", level >= CPOD_LOG_WARN ? "WARN" : cpod_log_level_name(level), msg);
+		fprintf(stderr, "%s: %s\n",
+			level >= CPOD_LOG_WARN ? "WARN" : cpod_log_level_name(level), msg);
 	free(msg);
 }

@@ -9,13 +9,16 @@
 #include <stddef.h>
 
 typedef struct {
-	char **v;	/* NULL-terminated; points at a static empty vector while nothing is allocated */
+	char **v; /* NULL-terminated; points at a static empty vector while nothing is allocated */
 	size_t n;
 	size_t alloc;
 } strv;
 
 extern char *strv_empty_[];
-#define STRV_INIT { .v = strv_empty_, .n = 0, .alloc = 0 }
+#define STRV_INIT                                    \
+	{                                            \
+		.v = strv_empty_, .n = 0, .alloc = 0 \
+	}
 
 void strv_init(strv *s);
 void strv_clear(strv *s);

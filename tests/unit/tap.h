@@ -35,27 +35,27 @@ static inline int tap_ok_(int cond, const char *file, int line, const char *fmt,
 
 #define ok(cond, ...) tap_ok_(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-#define is_int(got, want, ...)                                                          \
-	do {                                                                            \
-		long long g_ = (long long)(got), w_ = (long long)(want);                \
-		if (!ok(g_ == w_, __VA_ARGS__))                                         \
-			printf("#   got:  %lld\n#   want: %lld\n", g_, w_);              \
+#define is_int(got, want, ...)                                              \
+	do {                                                                \
+		long long g_ = (long long)(got), w_ = (long long)(want);    \
+		if (!ok(g_ == w_, __VA_ARGS__))                             \
+			printf("#   got:  %lld\n#   want: %lld\n", g_, w_); \
 	} while (0)
 
-#define is_str(got, want, ...)                                                          \
-	do {                                                                            \
-		const char *g_ = (got), *w_ = (want);                                   \
+#define is_str(got, want, ...)                                                         \
+	do {                                                                           \
+		const char *g_ = (got), *w_ = (want);                                  \
 		int eq_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;                 \
-		if (!ok(eq_, __VA_ARGS__))                                              \
-			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)",    \
-			       w_ ? w_ : "(null)");                                     \
+		if (!ok(eq_, __VA_ARGS__))                                             \
+			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", \
+			       w_ ? w_ : "(null)");                                    \
 	} while (0)
 
-#define diag(...)                          \
-	do {                               \
-		printf("# ");              \
-		printf(__VA_ARGS__);       \
-		printf("\n");              \
+#define diag(...)                    \
+	do {                         \
+		printf("# ");        \
+		printf(__VA_ARGS__); \
+		printf("\n");        \
 	} while (0)
 
 static inline int done_testing(void)
