@@ -1,0 +1,163 @@
+/* The cpod command table and what every command handler gets.
+ *
+ * cli_commands[] (commands.c) is the single list of what cpod can do: a command that is not in
+ * it does not exist (`cpod foo` answers "unrecognized command").  Each row names the noun and
+ * verb as podman has them ("container" "ps"), the verb's other names ("ls", "list"), the
+ * top-level alias podman has for it ("ps"), the handler, the options table (opts.h) and the
+ * texts --help is generated from.
+ *
+ * A handler parses nothing itself: it gets its options struct filled from its table and the
+ * positional arguments, calls libcpod and prints.  It returns the exit status (0 on success,
+ * or a container's status), or -1 with *err set; main() then prints "Error: <message>" and
+ * exits with cpod_error_exit_code().
+ */
+#ifndef CPOD_CLI_COMMANDS_H
+#define CPOD_CLI_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cpod/cpod.h>
+
+#include "common/buf.h"
+#include "common/strv.h"
+#include "opts.h"
+
+/* podman's global options; strings borrow from argv. */
+typedef struct {
+	/* Accepted before and after the command name (cobra persistent flags). */
+	const char *cgroup_manager;
+	const char *conmon;
+	const char *events_backend;
+	const char *log_level;
+	const char *network_config_dir;
+	const char *root;
+	const char *runroot;
+	const char *runtime;
+	const char *storage_driver;
+	const char *tmpdir;
+	const char *volumepath;
+	strv hooks_dirs;
+	strv modules;
+	strv runtime_flags;
+	strv storage_opts;
+	bool help;
+	/* Accepted only before the command name (root-local flags). */
+	const char *config;
+	const char *connection;
+	const char *context;
+	const char *host;
+	const char *identity;
+	const char *url;
+	bool debug;
+	bool noout;
+	bool remote;
+	bool version;
+} cli_global_opts;
+
+typedef struct cli_ctx cli_ctx;
+
+/* opts points at the command's options struct (the one its table describes); argv holds the
+ * argc positional arguments.  Returns an exit status >= 0, or -1 with *err set. */
+typedef int (*cli_handler)(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+
+enum {
+	/* Options end at the first positional, which starts the container's command line
+	 * (`run IMAGE CMD...`, `exec CTR CMD...`). */
+	CLI_CMD_STOP_AT_POSITIONAL = 1 << 0,
+	/* Works, answers --help, but is not listed (podman's Hidden). */
+	CLI_CMD_HIDDEN = 1 << 1,
+};
+
+/* Positional argument count: CLI_ARGS(0, 0) is none (also what a zeroed row means),
+ * CLI_ARGS(1, CLI_ARGS_MANY) one or more. */
+#define CLI_ARGS_MANY (-1)
+#define CLI_ARGS(min, max) .min_args = (min), .max_args = (max)
+
+typedef struct {
+	const char *noun;	    /* "container"; NULL for a top-level-only command ("version") */
+	const char *verb;	    /* "ps"; NULL ends the table */
+	const char *const *aliases; /* more names for the verb: ("ls", "list", NULL) */
+	const char *toplevel;	    /* also `cpod <toplevel>` ("ps"), or NULL */
+	cli_handler run;
+	const cli_option *options; /* its own options; the global ones are added */
+	unsigned flags;		   /* CLI_CMD_* */
+	int min_args, max_args;	   /* see CLI_ARGS() */
+	const char *short_help;	   /* one line, capitalised, no full stop */
+	const char *long_help;	   /* Description section; NULL repeats short_help */
+	const char *usage;	   /* what follows the command path: "[options] IMAGE [COMMAND]" */
+	const char *example;	   /* Examples section, or NULL */
+} cli_command;
+
+typedef struct {
+	const char *name;	/* "container" */
+	const char *short_help; /* "Manage containers" */
+	const char *long_help;	/* NULL repeats short_help */
+} cli_noun;
+
+/* The tables, in commands.c.  cli_commands ends with a row whose verb is NULL, cli_nouns with
+ * a NULL name.  The global options come in two tables filling one cli_global_opts. */
+extern const cli_command cli_commands[];
+extern const cli_noun cli_nouns[];
+extern const cli_option cli_root_options[];	  /* before the command name only */
+extern const cli_option cli_persistent_options[]; /* anywhere */
+
+/* Look-ups in the tables.  A noun exists only while it has at least one command. */
+const cli_noun *cli_find_noun(const char *name);
+/* `cpod NAME`: a command without noun or a top-level alias. */
+const cli_command *cli_find_toplevel(const char *name);
+/* `cpod NOUN NAME`: by verb or by one of the verb's aliases. */
+const cli_command *cli_find_verb(const cli_noun *noun, const char *name);
+
+/* What the running command needs to know. */
+struct cli_ctx {
+	const char *prog;	    /* "cpod", as messages name the program */
+	cli_global_opts g;	    /* the global options */
+	cli_optset root_set;	    /* g, bound to cli_root_options */
+	cli_optset persistent_set;  /* g, bound to cli_persistent_options */
+	bool remote;		    /* remote access was asked for (flags or environment) */
+	const cli_command *cmd;	    /* the command being run */
+	const cli_noun *noun;	    /* its noun as typed, NULL when called by a top-level name */
+	char *cmd_path;		    /* the command as typed: "cpod system info", "cpod info" */
+	const char *argv0;	    /* argv[0] as given */
+	const char *storage_driver; /* --storage-driver, else $STORAGE_DRIVER */
+	strv storage_opts;	    /* --storage-opt, else $STORAGE_OPTS split at commas */
+	bool storage_opts_set;	    /* storage_opts replaces the configured options (even empty) */
+	strv self_global_args;	    /* global options to repeat in conmon's exit command */
+	char *self_path;	    /* this binary, for conmon's exit command */
+	cpod_runtime *rt;	    /* created by cli_runtime() */
+};
+
+/* The library handle, created on first use from the global options (and STORAGE_DRIVER,
+ * STORAGE_OPTS).  Borrowed: it lives as long as ctx.  NULL with *err on failure. */
+cpod_runtime *cli_runtime(cli_ctx *ctx, cpod_error **err);
+
+/* Help texts (cmd/help.c), written to out in podman's layout. */
+void cli_help_root(cli_ctx *ctx, FILE *out);
+void cli_help_noun(cli_ctx *ctx, const cli_noun *noun, FILE *out);
+/* path is the command as typed ("cpod image ls"). */
+void cli_help_command(cli_ctx *ctx, const cli_command *cmd, const char *path, FILE *out);
+/* Appends "Did you mean this?" lines for the names close to typed (cobra's suggestions:
+ * Levenshtein distance up to 2, or a prefix); noun NULL searches the top level. */
+void cli_suggest(const cli_noun *noun, const char *typed, strv *out);
+
+/* Output helpers (cmd/output.c). */
+/* Prints obj as JSON: indented two spaces like Go's json.MarshalIndent, or on one line. */
+void cli_print_json(FILE *out, struct json_object *obj, bool indent);
+/* Renders obj with a --format value: "json" (or {{json .}}) prints indented JSON, anything
+ * else is a Go template executed on obj.  -1 with *err for a bad template. */
+int cli_print_format(FILE *out, const char *format, struct json_object *obj, cpod_error **err);
+/* True for the --format values that mean JSON ("json", "{{json .}}", "{{ json . }}"). */
+bool cli_format_is_json(const char *format);
+/* Appends obj as YAML the way podman's ghodss/yaml prints it: keys sorted, block style. */
+void cli_yaml(buf *out, struct json_object *obj);
+
+/* The handlers and options tables of the commands, one file each under cmd/. */
+extern const cli_option cmd_help_options[];
+int cmd_help(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_system_info_options[];
+int cmd_system_info(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_version_options[];
+int cmd_version(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+
+#endif
