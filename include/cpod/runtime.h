@@ -18,6 +18,8 @@ extern "C" {
 
 struct json_object;
 
+typedef struct cpod_runtime cpod_runtime;
+
 /* Options a caller (the CLI's global flags, the API service) can set; NULL / 0 means "from
  * configuration".  struct_size must be sizeof(cpod_runtime_opts) so the struct can grow. */
 typedef struct {
@@ -25,7 +27,8 @@ typedef struct {
 	const char *root;		  /* --root: graphroot */
 	const char *runroot;		  /* --runroot */
 	const char *storage_driver;	  /* --storage-driver */
-	const char *const *storage_opts;  /* --storage-opt, NULL-terminated */
+	const char *const *storage_opts;  /* --storage-opt; NULL = from the configuration, an
+					   * empty vector = no options */
 	const char *runtime;		  /* --runtime: a name from containers.conf or a path */
 	const char *const *runtime_flags; /* --runtime-flag, NULL-terminated */
 	const char *conmon;		  /* --conmon: path */
