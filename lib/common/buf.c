@@ -162,7 +162,11 @@ int buf_read_fd(buf *b, int fd)
 			errno = n < 0 ? errno : EFBIG;
 			return -1;
 		}
-		n = read(fd, b->s + b->len, b->alloc - b->len - 1);
+		size_t room = b->alloc - b->len - 1;
+		/* Never read past the cap, however much the allocation grew. */
+		if (b->cap && room > b->cap - b->len)
+			room = b->cap - b->len;
+		n = read(fd, b->s + b->len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -93,6 +94,27 @@ static void test_read_fd(void)
 	is_int(b.len, 50, "all of it");
 	close(p[0]);
 	buf_release(&b);
+
+	/* One byte past a cap that is not a multiple of the growth steps. */
+	{
+		static char many[70001];
+		memset(many, 'q', sizeof(many));
+		ok(pipe(p) == 0, "pipe");
+		if (fork() == 0) {
+			close(p[0]);
+			if (write(p[1], many, sizeof(many)) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		close(p[1]);
+		buf_init(&b, sizeof(many) - 1);
+		errno = 0;
+		ok(buf_read_fd(&b, p[0]) == -1 && errno == EFBIG, "cap+1 bytes fail with EFBIG");
+		ok(b.len <= sizeof(many) - 1, "never more than the cap in the buffer");
+		close(p[0]);
+		wait(NULL);
+		buf_release(&b);
+	}
 
 	buf_init(&b, 0);
 	ok(buf_read_file(&b, "/nonexistent/file") == -1 && errno == ENOENT, "missing file: ENOENT");
