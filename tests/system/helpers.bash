@@ -1,0 +1,226 @@
+# -*- bash -*-
+# Helpers for cpod's bats system tests. A test file starts with `load helpers`.
+#
+# Each test file gets its own cpod state in a temporary directory (CPOD_ROOT, CPOD_RUNROOT),
+# made by setup_file and removed by teardown_file. A file that needs its own setup_file, setup,
+# teardown or teardown_file defines it and calls the cpod_* version inside.
+#
+#   run_cpod [STATUS] ARGS...   run cpod with the file's --root/--runroot; sets $output,
+#                               $status, $lines; fails unless the exit status is STATUS
+#                               (default 0; '?' accepts any)
+#   is ACTUAL EXPECTED [WHAT]   ACTUAL must match EXPECTED, as a glob or as a whole-string
+#                               extended regex; EXPECTED '' means ACTUAL must be empty
+#   assert_line [-n N] EXPECTED [WHAT]   some line of $output (or line N, from 0) matches
+#   refute_line EXPECTED [WHAT]          no line of $output matches
+#   require_fixtures            fail unless the test registries run and images.env exists
+#   require_cpod                fail unless $CPOD is an executable
+#   fixture_skopeo ARGS...      skopeo as nobody, away from the machine's config (skopeo.sh)
+#   die MESSAGE                 fail the test with MESSAGE
+
+CPOD_TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+CPOD=${CPOD_BIN:-$CPOD_TOP/build/cli/cpod}
+CPOD_TIMEOUT=${CPOD_TIMEOUT:-120}
+CPOD_FIXTURES=$CPOD_TOP/tests/fixtures
+export CPOD_FIXTURES_DIR=${CPOD_FIXTURES_DIR:-/tmp/cpod-fixtures}
+
+# ---- setup and teardown --------------------------------------------------------------------------
+
+cpod_setup_file() {
+	CPOD_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cpod-bats.XXXXXX")
+	export CPOD_TEST_DIR
+	export CPOD_ROOT=$CPOD_TEST_DIR/root
+	export CPOD_RUNROOT=$CPOD_TEST_DIR/runroot
+	mkdir -p "$CPOD_ROOT" "$CPOD_RUNROOT"
+	cpod_load_fixtures_env
+}
+
+cpod_teardown_file() {
+	[ -n "${CPOD_TEST_DIR:-}" ] && [ -d "$CPOD_TEST_DIR" ] || return 0
+	if [ -x "$CPOD" ]; then
+		timeout --kill-after=5 60 "$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" \
+			rm --all --force >/dev/null 2>&1 || true
+	fi
+	cpod_unmount_under "$CPOD_TEST_DIR"
+	rm -rf --one-file-system "$CPOD_TEST_DIR"
+}
+
+cpod_setup() {
+	CPOD_LAST_COMMAND=
+	output=
+	status=
+	lines=()
+}
+
+cpod_teardown() {
+	:
+}
+
+# Defaults; a test file may define its own and call the cpod_* ones.
+setup_file() { cpod_setup_file; }
+teardown_file() { cpod_teardown_file; }
+setup() { cpod_setup; }
+teardown() { cpod_teardown; }
+
+# Unmounts everything mounted at or below DIR, deepest first (a container left running must
+# not let rm -rf reach through a bind mount into the host).
+cpod_unmount_under() {
+	local dir mnt
+	dir=$(realpath "$1")
+	awk '{ print $5 }' /proc/self/mountinfo |
+		while read -r mnt; do
+			mnt=$(printf '%b' "$mnt") # mountinfo escapes spaces as \040
+			[[ $mnt == "$dir" || $mnt == "$dir"/* ]] && echo "$mnt"
+		done | sort -r | while read -r mnt; do
+			umount -l "$mnt" 2>/dev/null || true
+		done
+}
+
+# Exports the registry and image variables when the fixtures have written them, and sets
+# CPOD_FIXTURES_RUNNING=1 when the three registries answer.
+cpod_load_fixtures_env() {
+	export CPOD_FIXTURES_RUNNING=
+	if [ -s "$CPOD_FIXTURES_DIR/registry.env" ]; then
+		# shellcheck source=/dev/null
+		source "$CPOD_FIXTURES_DIR/registry.env"
+		if "$CPOD_FIXTURES/registry.sh" status >/dev/null 2>&1; then
+			CPOD_FIXTURES_RUNNING=1
+		fi
+	fi
+	if [ -s "$CPOD_FIXTURES_DIR/images.env" ]; then
+		set -a
+		# shellcheck source=/dev/null
+		source "$CPOD_FIXTURES_DIR/images.env"
+		set +a
+	fi
+}
+
+require_fixtures() {
+	[ "${CPOD_FIXTURES_RUNNING:-}" = 1 ] ||
+		die "the test registries are not running (tests/fixtures/registry.sh start;" \
+			"tests/fixtures/images.sh)"
+	[ -n "${CPOD_IMG_BUSYBOX:-}" ] ||
+		die "no $CPOD_FIXTURES_DIR/images.env: run tests/fixtures/images.sh"
+}
+
+require_cpod() {
+	[ -x "$CPOD" ] || die "no cpod binary at $CPOD (build it, or set CPOD_BIN)"
+}
+
+fixture_skopeo() {
+	"$CPOD_FIXTURES/skopeo.sh" "$@"
+}
+
+# ---- running cpod --------------------------------------------------------------------------------
+
+run_cpod() {
+	local expected=0
+	case ${1:-} in
+	'?' | [0-9] | [0-9][0-9] | [0-9][0-9][0-9])
+		expected=$1
+		shift
+		;;
+	esac
+	CPOD_LAST_COMMAND="cpod $*"
+	echo "# $CPOD_LAST_COMMAND"
+	status=0
+	output=$(timeout --kill-after=10 "$CPOD_TIMEOUT" \
+		"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" "$@" 2>&1) || status=$?
+	lines=()
+	[ -z "$output" ] || mapfile -t lines <<<"$output"
+	[ -z "$output" ] || echo "$output"
+	if [ "$status" -eq 124 ]; then
+		_fail "timed out after ${CPOD_TIMEOUT}s: $CPOD_LAST_COMMAND" ""
+		return 1
+	fi
+	if [ "$expected" != '?' ] && [ "$status" -ne "$expected" ]; then
+		_fail "exit status $status, expected $expected" \
+			"$(printf '\n#| command: %s\n#| output:' "$CPOD_LAST_COMMAND")$(_indented "$output")"
+		return 1
+	fi
+}
+
+# ---- assertions ----------------------------------------------------------------------------------
+
+# _fail SUMMARY DETAILS: prints a failure report to stderr, returns 1. DETAILS is preformatted
+# ("\n#| ..." lines) or empty. Every caller returns 1 right after it too, so that an assertion
+# fails the same under `run` (no errexit) as in a test's body.
+_fail() {
+	{
+		printf '#/vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n'
+		printf '#| FAIL: %s%s\n' "$1" "$2"
+		printf '#\\^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
+	} >&2
+	return 1
+}
+
+# die MESSAGE...: fails the test with MESSAGE (the words joined by spaces).
+die() {
+	_fail "$*" ""
+	return 1
+}
+
+# _matches ACTUAL EXPECTED: equal strings, a glob match (bash's [[ == ]], extglob included), or
+# a whole-string extended regex match.
+_matches() {
+	[[ $1 == "$2" ]] && return 0
+	# shellcheck disable=SC2053 # EXPECTED is a glob on purpose
+	[[ $1 == $2 ]] && return 0
+	[[ $1 =~ ^($2)$ ]] 2>/dev/null
+}
+
+# _indented TEXT: TEXT with each line prefixed for a failure report.
+_indented() {
+	local line
+	while IFS= read -r line; do
+		printf '\n#|   %s' "$line"
+	done <<<"${1:-[no output]}"
+}
+
+is() {
+	local actual=$1 expected=$2 what=${3:-value} shown
+	if [ -z "$expected" ]; then
+		[ -z "$actual" ] && return 0
+	elif _matches "$actual" "$expected"; then
+		return 0
+	fi
+	shown=${actual:-[empty]}
+	[[ $actual != *$'\n'* ]] || shown=$(_indented "$actual")
+	_fail "$what" "$(printf '\n#| expected: %s\n#|   actual: %s' "${expected:-[empty]}" \
+		"$shown")${CPOD_LAST_COMMAND:+$(printf '\n#|  command: %s' "$CPOD_LAST_COMMAND")}"
+	return 1
+}
+
+assert_line() {
+	local index='' line i
+	if [ "${1:-}" = -n ]; then
+		index=$2
+		shift 2
+	fi
+	local expected=$1 what=${2:-a line of the output}
+	if [ -n "$index" ]; then
+		line=${lines[$index]-}
+		_matches "$line" "$expected" && return 0
+		_fail "$what" "$(printf '\n#| expected line %s: %s\n#|   actual line %s: %s' \
+			"$index" "$expected" "$index" "${line:-[no such line]}")$(printf '\n#| output:')$(
+			_indented "$output")"
+		return 1
+	fi
+	for i in "${!lines[@]}"; do
+		_matches "${lines[$i]}" "$expected" && return 0
+	done
+	_fail "$what" "$(printf '\n#| no line matches: %s\n#| output:' "$expected")$(
+		_indented "$output")"
+	return 1
+}
+
+refute_line() {
+	local expected=$1 what=${2:-no line of the output} i
+	for i in "${!lines[@]}"; do
+		if _matches "${lines[$i]}" "$expected"; then
+			_fail "$what" "$(printf '\n#| line %s matches %s: %s' "$i" "$expected" \
+				"${lines[$i]}")"
+			return 1
+		fi
+	done
+	return 0
+}
