@@ -569,11 +569,34 @@ static int rm_children(int dfd, uint64_t mnt)
 	return r;
 }
 
+/* Opens the directory dirfd/name for reading, never through a symlink.  One we may not read
+ * (mode 000 in a layer, rootless) is made readable first when we own it: chmod() through
+ * /proc/self/fd of an O_PATH descriptor reaches exactly that inode. */
+static int open_dir(int dirfd, const char *name)
+{
+	const int flags = O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, name, O_RDONLY | flags);
+	char proc[32];
+	int pfd;
+
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	pfd = openat(dirfd, name, O_PATH | flags);
+	if (pfd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = chmod(proc, 0700) == 0 ? openat(dirfd, name, O_RDONLY | flags) : -1;
+	if (fd < 0)
+		errno = EACCES;
+	close(pfd);
+	return fd;
+}
+
 /* Opening with O_NOFOLLOW | O_DIRECTORY tells a real directory from anything else (symlinks
  * included) without a race: whatever is not one is unlinked as a name. */
 static int rm_entry(int dirfd, const char *name, uint64_t mnt)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_dir(dirfd, name);
 	uint64_t here;
 	int r;
 

@@ -1,7 +1,6 @@
 #include "common/json.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,10 @@
 #include "common/banned.h"
 
 /* ---- parsing ---- */
+
+#ifndef JSON_TOKENER_VALIDATE_UTF8 /* json-c < 0.15: bytes pass through unchecked */
+#define JSON_TOKENER_VALIDATE_UTF8 0
+#endif
 
 static bool only_space(const char *p, size_t n)
 {

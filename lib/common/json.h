@@ -28,8 +28,8 @@
  *
  * Absent values: an *absent* cursor (present == false) stands for a missing field.  json-c
  * represents JSON null as a NULL json_object too, so obj is NULL for both; present tells them
- * apart.  Required getters
- * report it as "'path': missing required value"; optional getters (_opt) treat absent and JSON
+ * apart.  Required getters report an absent value as "'path': missing required value" and a
+ * null one as "'path': expected string, got null"; optional getters (_opt) treat absent and
  * null alike and return the default.  The fields of an absent object are absent, so optional
  * lookups chain through a missing parent.
  *

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -417,6 +418,39 @@ static void test_rm_rf(void)
 	ok(fs_rm_rf_at(topfd, "t") == 0 && !exists("t"), "after unmounting, all removed");
 }
 
+/* As an unprivileged owner, directories with mode 000 (as layers have) are removed too. */
+static void test_rm_rf_unreadable(void)
+{
+	const uid_t nobody = 65534;
+	int ws = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		ok(1, "unreadable directories # SKIP needs root to switch users");
+		return;
+	}
+	mkdirat(topfd, "u", 0755);
+	mkdirat(topfd, "u/d", 0755);
+	mkdirat(topfd, "u/d/locked", 0755);
+	mk("u/d/locked/f", "x");
+	fchmodat(topfd, "u/d/locked", 0, 0);
+	ok(fchownat(topfd, "u", nobody, nobody, 0) == 0 &&
+		   fchownat(topfd, "u/d", nobody, nobody, 0) == 0 &&
+		   fchownat(topfd, "u/d/locked", nobody, nobody, 0) == 0 &&
+		   fchownat(topfd, "u/d/locked/f", nobody, nobody, 0) == 0 && chmod(top, 0711) == 0,
+	   "tree owned by nobody");
+	pid = fork();
+	if (pid == 0)
+		_exit(setgid(nobody) == 0 && setuid(nobody) == 0 && fs_rm_rf_at(topfd, "u/d") == 0
+			      ? 0
+			      : errno);
+	ok(pid > 0 && waitpid(pid, &ws, 0) == pid && WIFEXITED(ws), "child finished");
+	is_int(WEXITSTATUS(ws), 0, "removed as the owner");
+	ok(!exists("u/d"), "gone");
+	fs_rm_rf_at(topfd, "u");
+	chmod(top, 0700);
+}
+
 static void test_read_file(void)
 {
 	cpod_error *e = NULL;
@@ -454,6 +488,7 @@ int main(void)
 	test_write_atomic();
 	test_mkdir_p();
 	test_rm_rf();
+	test_rm_rf_unreadable();
 	test_read_file();
 	close(rootfd);
 	ok(chdir("/") == 0 && fs_rm_rf_at(AT_FDCWD, top) == 0, "temporary directory removed");

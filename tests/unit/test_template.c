@@ -196,6 +196,8 @@ static void test_printf(void)
 	CHECK("{{printf \"%n %p %*d|\" 4 7 3 8}}", "%!n(int=4) %!p(int=7)   8|",
 	      "printf: C-only verbs are Go bad verbs, * width");
 	CHECK("{{printf \"%v %s\" .Nothing .Nothing}}", "<nil> %!s(<nil>)", "printf of nil");
+	CHECK("{{printf \"%\xc4\x80|%\xf0\x9f\x98\x80\" 5 \"x\"}}",
+	      "%!\xc4\x80(int=5)|%!\xf0\x9f\x98\x80(string=x)", "printf: a non-ASCII verb is bad");
 	CHECK("{{printf \"%5.1f|%-8v|%08.3f\" -2.25 true -3.14159}}", " -2.2|true    |-003.142",
 	      "printf float padding and zero padding after the sign");
 }
