@@ -83,8 +83,8 @@ static json_object *os_release(void)
 
 static char *uptime_text(long secs)
 {
-	return xasprintf("%ldh %ldm %ld.00s (Approximately %.2f days)", secs / 3600,
-			 secs / 60 % 60, secs % 60, secs / 86400.0);
+	return xasprintf("%ldh %ldm %ld.00s (Approximately %.2f days)", secs / 3600, secs / 60 % 60,
+			 secs % 60, secs / 86400.0);
 }
 
 static void add_memory(json_object *host)
@@ -137,8 +137,8 @@ static json_object *oci_info(cpod_runtime *rt, cpod_error **err)
 static json_object *security_info(cpod_runtime *rt)
 {
 	json_object *s = json_object_new_object();
-	_cleanup_free_ char *caps = strv_join((const char *const *)rt->cc->default_capabilities.v,
-					      ",");
+	_cleanup_free_ char *caps =
+		strv_join((const char *const *)rt->cc->default_capabilities.v, ",");
 	const char *profile = rt->cc->seccomp_profile;
 
 	if (!*profile && access("/usr/share/containers/seccomp.json", R_OK) == 0)
@@ -146,9 +146,11 @@ static json_object *security_info(cpod_runtime *rt)
 	jadd(s, "apparmorEnabled", json_object_new_boolean(0));
 	jadd(s, "capabilities", jstr(caps));
 	jadd(s, "rootless", json_object_new_boolean(rt->rootless));
-	jadd(s, "seccompEnabled", json_object_new_boolean(access("/proc/sys/kernel/seccomp", F_OK) == 0));
+	jadd(s, "seccompEnabled",
+	     json_object_new_boolean(access("/proc/sys/kernel/seccomp", F_OK) == 0));
 	jadd(s, "seccompProfilePath", jstr(*profile ? profile : "(built-in profile)"));
-	jadd(s, "selinuxEnabled", json_object_new_boolean(access("/sys/fs/selinux/enforce", F_OK) == 0));
+	jadd(s, "selinuxEnabled",
+	     json_object_new_boolean(access("/sys/fs/selinux/enforce", F_OK) == 0));
 	return s;
 }
 
@@ -159,9 +161,10 @@ static void add_kernel(json_object *host)
 
 	if (uname(&u) == 0) {
 		jadd(host, "kernel", jstr(u.release));
-		jadd(host, "arch", jstr(strcmp(u.machine, "x86_64") == 0    ? "amd64"
-					: strcmp(u.machine, "aarch64") == 0 ? "arm64"
-									    : u.machine));
+		jadd(host, "arch",
+		     jstr(strcmp(u.machine, "x86_64") == 0    ? "amd64"
+			  : strcmp(u.machine, "aarch64") == 0 ? "arm64"
+							      : u.machine));
 	}
 	gethostname(hostname, sizeof(hostname) - 1);
 	jadd(host, "hostname", jstr(hostname));
@@ -183,14 +186,18 @@ static json_object *host_info(cpod_runtime *rt, cpod_error **err)
 	jadd(host, "cgroupControllers", jstrv(ctrls));
 	jadd(host, "cgroupManager", jstr(rt->cgroup_manager));
 	jadd(host, "cgroupVersion", jstr(cgroup_version_name(mode)));
-	jadd(host, "cgroupMode", jstr(mode == CGROUP_HYBRID ? "hybrid" : mode == CGROUP_UNIFIED ? "unified" : "legacy"));
+	jadd(host, "cgroupMode",
+	     jstr(mode == CGROUP_HYBRID	   ? "hybrid"
+		  : mode == CGROUP_UNIFIED ? "unified"
+					   : "legacy"));
 	jadd(host, "conmon", conmon_info(rt));
 	jadd(host, "distribution", os_release());
 	jadd(host, "eventLogger", jstr(rt->events_backend));
 	jadd(host, "linkmode", jstr("dynamic"));
 	jadd(host, "logDriver", jstr(rt->cc->log_driver));
 	add_memory(host);
-	jadd(host, "networkBackend", jstr(*rt->cc->network_backend ? rt->cc->network_backend : "cni"));
+	jadd(host, "networkBackend",
+	     jstr(*rt->cc->network_backend ? rt->cc->network_backend : "cni"));
 	jadd(host, "ociRuntime", oci);
 	jadd(host, "security", security_info(rt));
 	jadd(host, "serviceIsRemote", json_object_new_boolean(0));
@@ -302,8 +309,8 @@ json_object *cpod_version_info(void)
 	jadd(client, "GitCommit", jstr(CPOD_GIT_COMMIT));
 	jadd(client, "BuiltTime", jstr(__DATE__ " " __TIME__));
 	jadd(client, "Built", json_object_new_int64(build_time()));
-	jadd(client, "OsArch", json_object_new_string(strcmp(arch, "arm64") == 0 ? "linux/arm64"
-										 : "linux/amd64"));
+	jadd(client, "OsArch",
+	     json_object_new_string(strcmp(arch, "arm64") == 0 ? "linux/arm64" : "linux/amd64"));
 	jadd(client, "Os", jstr("linux"));
 	jadd(v, "Client", client);
 	return v;

@@ -20,12 +20,11 @@ static void copy_opts(cpod_runtime *rt, const cpod_runtime_opts *o)
 	rt->want_runtime = dup_or_null(o->runtime);
 	strv_pushv(&rt->runtime_flags, o->runtime_flags);
 	rt->want_conmon = dup_or_null(o->conmon);
-	rt->cgroup_manager = xstrdup(o->cgroup_manager ? o->cgroup_manager
-						       : rt->cc->cgroup_manager);
-	rt->events_backend = xstrdup(o->events_backend ? o->events_backend
-						       : rt->cc->events_logger);
-	strv_pushv(&rt->hooks_dirs, o->hooks_dirs ? o->hooks_dirs
-						  : (const char *const *)rt->cc->hooks_dir.v);
+	rt->cgroup_manager =
+		xstrdup(o->cgroup_manager ? o->cgroup_manager : rt->cc->cgroup_manager);
+	rt->events_backend = xstrdup(o->events_backend ? o->events_backend : rt->cc->events_logger);
+	strv_pushv(&rt->hooks_dirs,
+		   o->hooks_dirs ? o->hooks_dirs : (const char *const *)rt->cc->hooks_dir.v);
 	rt->network_config_dir = dup_or_null(o->network_config_dir);
 	rt->tmpdir = dup_or_null(o->tmpdir);
 	rt->volumepath = dup_or_null(o->volumepath);

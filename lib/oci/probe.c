@@ -122,7 +122,8 @@ static int make_bundle(int dfd, const char *cgroup, cpod_error **err)
 
 	for (size_t i = 0; i < ARRAY_SIZE(rootfs_dirs); i++)
 		if (mkdirat(dfd, rootfs_dirs[i], 0755) < 0)
-			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", rootfs_dirs[i]);
+			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'",
+					rootfs_dirs[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(rootfs_links); i++)
 		if (symlinkat(rootfs_links[i][0], dfd, rootfs_links[i][1]) < 0)
 			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'",
@@ -212,7 +213,8 @@ static int cache_lookup(json_object *cache, const char *path, const struct stat 
 	bool ok;
 
 	if (json_cur_object(&e, NULL) < 0 || json_get_int64(&e, "size", &size, NULL) < 0 ||
-	    json_get_int64(&e, "mtime", &mtime, NULL) < 0 || json_get_bool(&e, "ok", &ok, NULL) < 0 ||
+	    json_get_int64(&e, "mtime", &mtime, NULL) < 0 ||
+	    json_get_bool(&e, "ok", &ok, NULL) < 0 ||
 	    json_get_string_opt(&e, "reason", "", &reason, NULL) < 0)
 		return -1;
 	if (size != (int64_t)st->st_size || mtime != (int64_t)st->st_mtime)

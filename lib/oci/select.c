@@ -58,7 +58,8 @@ int oci_select_runtime(const containers_conf *cc, const char *want, const char *
 		ret->path = TAKE_PTR(path);
 		ret->reason = failed.len ? xasprintf("first runtime that runs containers here; %s",
 						     failed.s)
-					 : xstrdup("first runtime found (podman's order: crun, runc, "
+					 : xstrdup("first runtime found (podman's order: crun, "
+						   "runc, "
 						   "runj, kata, runsc)");
 		return 0;
 	}
