@@ -72,7 +72,10 @@ static int decode_option(strv *out, const char *file, const char *key, const cha
 			strv_pushf(out, "%s=%s", option_name(name), elems.v[i]);
 		return 0;
 	}
-	if (conf_get_scalar_text(file, key, v, &text, err) < 0)
+	if (str_eq(name, "force_mask") && toml_type_of(v) == TOML_INTEGER)
+		/* a file mode: containers-storage prints it in octal */
+		text = xasprintf("%llo", (unsigned long long)toml_int(v));
+	else if (conf_get_scalar_text(file, key, v, &text, err) < 0)
 		return -1;
 	/* containers-storage passes on only the options that have a value. */
 	if (*text)

@@ -139,6 +139,7 @@ static const char system_file[] = "# containers-storage style\n"
 				  "mountopt = \"nodev,metacopy=on\"\n"
 				  "force_mask = \"shared\"\n"
 				  "[storage.options.vfs]\n"
+				  "force_mask = 0o700\n"
 				  "ignore_chown_errors = \"true\"\n"
 				  "[storage.options.thinpool]\n"
 				  "autoextend_percent = \"20\"\n";
@@ -169,7 +170,8 @@ static void test_system_file(void)
 	is_str(c->options.v[2], "mount_program=/usr/bin/fuse-overlayfs", "mount_program");
 	is_str(c->options.v[3], "mountopt=nodev", "mountopt");
 	is_int(c->overlay_options.n, 2, "overlay options");
-	is_int(c->vfs_options.n, 1, "vfs options");
+	is_int(c->vfs_options.n, 2, "vfs options");
+	is_str(c->vfs_options.v[0], "force_mask=700", "an integer file mode in octal");
 
 	v = storage_conf_driver_options(c, "overlay");
 	is_int(strv_length(v), 5, "overlay driver options");
@@ -179,9 +181,9 @@ static void test_system_file(void)
 	is_str(v[4], "overlay.force_mask=shared", "driver section option");
 	strv_free(v);
 	v = storage_conf_driver_options(c, "vfs");
-	is_int(strv_length(v), 5, "vfs driver options");
+	is_int(strv_length(v), 6, "vfs driver options");
 	is_str(v[3], "vfs.mountopt=nodev", "general mountopt for vfs");
-	is_str(v[4], "vfs.ignore_chown_errors=true", "vfs section");
+	is_str(v[5], "vfs.ignore_chown_errors=true", "vfs section");
 	strv_free(v);
 	storage_conf_free(c);
 
