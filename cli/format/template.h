@@ -12,6 +12,12 @@
  *
  * Values print the way Go prints them: strings raw, numbers like fmt's %v, true/false, a
  * missing or null value as <no value>, arrays as [a b], maps as map[k:v] with sorted keys.
+ * The json function keeps the objects' own key order (a Go struct's field order); records
+ * that stand for Go maps should be built with sorted keys.
+ *
+ * Where JSON data cannot carry Go's types, this is more lenient than Go: a field of nil is
+ * nil, not an error; numbers compare by value (1 eq 1.0); string functions take nil as "" and
+ * print numbers and bools; lower/upper/title change ASCII letters only.
  *
  * Errors are CPOD_ERR_INVALID with messages such as
  *   template: unexpected "}" in operand at 1:7

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -131,6 +132,22 @@ static void set_var(struct tmpl_exec *x, size_t slot, struct json_object *v)
 }
 
 /* recv.name, consuming the reference to recv. */
+/* A field of a record.  Records are JSON, whose keys follow podman's JSON tags ("Id",
+ * "ociRuntime") while podman's templates name Go struct fields ("ID", "OCIRuntime"): the
+ * exact key wins, else the one key equal to name ignoring case. */
+static struct json_object *field_lookup(struct json_object *obj, const char *name)
+{
+	struct json_object *v = NULL;
+
+	if (json_object_object_get_ex(obj, name, &v))
+		return v;
+	json_object_object_foreach(obj, key, val) {
+		if (strcasecmp(key, name) == 0)
+			return val;
+	}
+	return NULL;
+}
+
 static int field(struct tmpl_exec *x, struct json_object *recv, const char *name,
 		 struct json_object **ret)
 {
@@ -150,7 +167,7 @@ static int field(struct tmpl_exec *x, struct json_object *recv, const char *name
 		return tmpl_exec_fail(x, "can't evaluate field %s in type %s", name, kind);
 	}
 	if (recv)
-		json_object_object_get_ex(recv, name, &v);
+		v = field_lookup(recv, name);
 	*ret = json_object_get(v);
 	json_object_put(recv);
 	return 0;

@@ -374,6 +374,7 @@ static bool lex_action_token(struct lexer *l)
 		l->pos++;
 		l->space = true;
 	} else if (lex_punct(l, c)) {
+		/* = := | ( ) */
 	} else if (c == '"' || c == '\'') {
 		lex_quoted(l, (char)c);
 	} else if (c == '`') {

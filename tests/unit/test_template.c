@@ -69,6 +69,13 @@ static void test_text_and_fields(void)
 	CHECK_FLAGS("{{.}}", NULL, 0, "<no value>", "nil dot");
 	CHECK("{{$.ID}}", "abc123", "$ is the data");
 	CHECK("line1\n{{.ID}}\nline3", "line1\nabc123\nline3", "text around actions");
+	/* Go field names against JSON tags: exact key first, else the key equal ignoring case. */
+	CHECK("{{.id}}", "abc123", "field matched ignoring case");
+	CHECK("{{.nested.INNER.val}}", "deep", "chain matched ignoring case");
+	CHECK_FLAGS("{{.Id}}", "{\"ID\":\"upper\",\"Id\":\"exact\"}", 0, "exact",
+		    "the exact key wins over a case-insensitive one");
+	CHECK_FLAGS("{{.Host.OCIRuntime.Name}}", "{\"host\":{\"ociRuntime\":{\"name\":\"runc\"}}}",
+		    0, "runc", "podman's info template on its JSON tags");
 }
 
 static void test_printing(void)
