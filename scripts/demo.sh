@@ -19,4 +19,4 @@ run() {
 }
 run version
 run info
-run info --format 'runtime: {{.Host.OCIRuntime.Name}} ({{.Host.OCIRuntime.Path}}), conmon {{.Host.Conmon.Version}}, cgroups {{.Host.CgroupsVersion}}'
+run info --format 'runtime: {{.Host.OCIRuntime.Name}} ({{.Host.OCIRuntime.Path}}), conmon {{.Host.Conmon.Version}}, cgroups {{.Host.CgroupVersion}} ({{.Host.CgroupMode}})'
