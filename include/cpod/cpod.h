@@ -4,6 +4,7 @@
 
 #include <cpod/export.h>
 #include <cpod/error.h>
+#include <cpod/image.h>
 #include <cpod/log.h>
 #include <cpod/runtime.h>
 #include <cpod/version.h>

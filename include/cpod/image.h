@@ -1,0 +1,81 @@
+/* Images in cpod's store: import, list, inspect, tag, remove, history.
+ *
+ * Image names are resolved as podman does: a full ID, a unique ID prefix, a name (normalised:
+ * "busybox" is "docker.io/library/busybox:latest"), or "name@sha256:...".
+ *
+ * Records are returned as json-c objects shaped like podman's JSON (the CLI formats them
+ * with --format); the caller owns every returned object and drops it with json_object_put().
+ */
+#ifndef CPOD_IMAGE_H
+#define CPOD_IMAGE_H
+
+#include <stddef.h>
+
+#include <cpod/error.h>
+#include <cpod/export.h>
+#include <cpod/runtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+
+typedef struct {
+	size_t struct_size;		 /* sizeof(cpod_import_opts) */
+	const char *path;		 /* the tarball (gzip, zstd, xz or plain); NULL: read fd */
+	int fd;				 /* used when path is NULL (stdin for "-") */
+	const char *reference;		 /* name to give the image, or NULL */
+	const char *const *changes;	 /* --change "CMD=...", "ENV=...", NULL-terminated */
+	const char *message;		 /* --message: the history comment */
+	const char *os, *arch, *variant; /* NULL: the host's */
+} cpod_import_opts;
+
+/* `cpod import`: a root file system tarball becomes a one-layer image.  Returns the image ID
+ * (64 hex digits; caller frees).  A bad archive (path traversal, truncated, not a tar) fails
+ * with CPOD_ERR_INVALID and leaves the store as it was. */
+CPOD_EXPORT char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts,
+				    cpod_error **err);
+
+/* `cpod images`: every image, as podman's ImageSummary records: Id, ParentId, RepoTags,
+ * RepoDigests, Names, Digest, Created (unix seconds), Size, VirtualSize, SharedSize, Labels,
+ * Containers, Dangling, ReadOnly, History.  With all == 0, intermediate images are left out
+ * (podman's rule: untagged images that are parents of others).  Filters are podman's
+ * "key=value" strings (reference, before, since, dangling, label, id, until); a bad filter is
+ * CPOD_ERR_INVALID.  Returns a JSON array. */
+CPOD_EXPORT struct json_object *cpod_image_list(cpod_runtime *rt, int all,
+						const char *const *filters, cpod_error **err);
+
+/* `cpod image inspect NAME`: podman's ImageData object (Id, Digest, RepoTags, RepoDigests,
+ * Parent, Comment, Created, Config, Version, Author, Architecture, Os, Size, VirtualSize,
+ * GraphDriver, RootFS, Labels, Annotations, ManifestType, User, History, NamesHistory). */
+CPOD_EXPORT struct json_object *cpod_image_inspect(cpod_runtime *rt, const char *name,
+						   cpod_error **err);
+
+/* 1 when NAME resolves to an image, 0 when not, -1 on another error. */
+CPOD_EXPORT int cpod_image_exists(cpod_runtime *rt, const char *name, cpod_error **err);
+
+/* `cpod tag`: adds new_name (normalised) to the image; a name held by another image moves. */
+CPOD_EXPORT int cpod_image_tag(cpod_runtime *rt, const char *name, const char *new_name,
+			       cpod_error **err);
+/* `cpod untag`: removes tag (normalised) from the image, or every name when tag is NULL. */
+CPOD_EXPORT int cpod_image_untag(cpod_runtime *rt, const char *name, const char *tag,
+				 cpod_error **err);
+
+/* `cpod rmi NAME`: removes the image, or only the name NAME when the image has other names
+ * and NAME is not an ID (podman's "Untagged:" case).  Refused with CPOD_ERR_STATE while a
+ * container uses it, unless force.  Sets *ret_untagged and *ret_deleted (JSON arrays of
+ * strings: the names removed, the image IDs deleted). */
+CPOD_EXPORT int cpod_image_remove(cpod_runtime *rt, const char *name, int force,
+				  struct json_object **ret_untagged,
+				  struct json_object **ret_deleted, cpod_error **err);
+
+/* `cpod history NAME`: podman's history records, newest first: id, created (unix seconds),
+ * createdBy, size, comment, tags. */
+CPOD_EXPORT struct json_object *cpod_image_history(cpod_runtime *rt, const char *name,
+						   cpod_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
