@@ -978,3 +978,32 @@ int meta_container_delete(meta *m, const char *container_id, cpod_error **err)
 				container_id ? container_id : "");
 	return r < 0 ? -1 : 0;
 }
+
+int meta_image_container_counts(meta *m, strv *ret_ids, int64_t **ret_counts, cpod_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int64_t *counts = NULL;
+	size_t alloc = 0;
+	int r;
+
+	if (db_prepare(m->d,
+		       "SELECT image_id, COUNT(*) FROM containers_rw WHERE image_id IS NOT NULL"
+		       " GROUP BY image_id ORDER BY image_id",
+		       &st, err) < 0)
+		return -1;
+	while ((r = db_step(m->d, st, err)) > 0) {
+		if (ret_ids->n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			counts = xreallocarray(counts, alloc, sizeof(*counts));
+		}
+		counts[ret_ids->n] = sqlite3_column_int64(st, 1);
+		strv_push_take(ret_ids, db_column_strdup(st, 0));
+	}
+	if (r < 0) {
+		free(counts);
+		strv_clear(ret_ids);
+		return -1;
+	}
+	*ret_counts = counts;
+	return 0;
+}

@@ -25,6 +25,7 @@
 #include <cpod/error.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "storage/db.h"
 
 #define META_DB_NAME "cpod.db"
@@ -189,5 +190,8 @@ int meta_container_get(meta *m, const char *container_id, char **ret_layer, char
 		       cpod_error **err);
 /* Forgets a container (its rw layer row stays; delete it with meta_layer_delete()). */
 int meta_container_delete(meta *m, const char *container_id, cpod_error **err);
+/* How many containers use each image, in one query: image ids (sorted) into *ret_ids (an
+ * empty strv the caller clears) and their counts into *ret_counts (caller frees). */
+int meta_image_container_counts(meta *m, strv *ret_ids, int64_t **ret_counts, cpod_error **err);
 
 #endif

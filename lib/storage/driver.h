@@ -1,0 +1,112 @@
+/* Layer drivers: how a layer's files are kept on disk and how a container's rootfs is made of
+ * them.  Each driver is an ops table registered by name (as LXC's storage backends are);
+ * driver_open() finds it and fills a driver handle the ops work on.
+ *
+ *   overlay  <home> = <graphroot>/overlay.  A layer is <home>/<id>/{diff,work,link}: diff holds
+ *            the layer's own changes (whiteouts as 0/0 character devices, opaque directories
+ *            marked with an xattr), link the 26-character short name of the symlink
+ *            <home>/l/<short> -> ../<id>/diff, so that the lowerdir option of a long chain
+ *            still fits in one page.  A mount is an overlay of the layer's diff over its
+ *            parents' diffs at <home>/<id>/merged, reference-counted across processes in
+ *            <runroot>/overlay-mounts/<id> under flock, so that two users of one rootfs do not
+ *            unmount each other.
+ *   vfs      <home> = <graphroot>/vfs.  A layer is the directory <home>/<id>: a full copy of its
+ *            parent with the layer's changes applied (whiteouts delete).  A mount is the
+ *            directory itself.
+ *
+ * Layer directories are written under a staging name (create(), apply()) and renamed into
+ * place by commit(); staging names start with DRIVER_STAGING_PREFIX so that the leftovers of an
+ * interrupted write are recognised and removed by cleanup().  Layer ids and staging ids are
+ * 64 lowercase hex characters (the caller checks them).
+ *
+ * All ops return 0 (or what is documented) / -1 with *err set.  Every path returned is a new
+ * string the caller frees.
+ */
+#ifndef CPOD_STORAGE_DRIVER_H
+#define CPOD_STORAGE_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cpod/error.h>
+
+#include "common/cleanup.h"
+#include "storage/tar_apply.h"
+
+#define DRIVER_STAGING_PREFIX "staging-"
+
+typedef struct driver driver;
+
+typedef struct {
+	const char *name;
+	tar_apply_mode whiteout_mode;
+	/* Sets the driver up in d->home (created); may set d->priv. */
+	int (*init)(driver *d, cpod_error **err);
+	/* Frees d->priv (may be NULL: nothing to free); never fails. */
+	void (*release)(driver *d);
+	/* Creates the staging layer staging_id on parent (NULL: a base layer). */
+	int (*create)(driver *d, const char *staging_id, const char *parent, cpod_error **err);
+	/* Extracts the layer stream a into the staging layer, in the driver's whiteout mode. */
+	int (*apply)(driver *d, const char *staging_id, struct archive *a,
+		     tar_apply_stats *ret_stats, cpod_error **err);
+	/* Renames the staging layer into place as id, durably. */
+	int (*commit)(driver *d, const char *staging_id, const char *id, cpod_error **err);
+	/* Removes a layer's files (staging or not); a missing layer is success. */
+	int (*remove)(driver *d, const char *id, cpod_error **err);
+	/* Mounts the layer with its parents (read-only: only the chain, no writable upper) and
+	 * returns its path.  mount_opts (may be NULL) are extra options such as an SELinux
+	 * context= label. */
+	int (*mount)(driver *d, const char *id, const char *mount_opts, bool read_only,
+		     char **ret_path, cpod_error **err);
+	/* Drops one reference; unmounts at zero or when force. */
+	int (*unmount)(driver *d, const char *id, bool force, cpod_error **err);
+	/* Writes the layer's own changes (relative to parent, NULL for a base layer) as a tar
+	 * stream to fd. */
+	int (*diff)(driver *d, const char *id, const char *parent, int fd, cpod_error **err);
+	/* Bytes used by the layer's own files. */
+	int (*size)(driver *d, const char *id, int64_t *ret, cpod_error **err);
+	/* 1 when the layer's files exist, else 0. */
+	int (*exists)(driver *d, const char *id);
+	/* Removes staging layers and, when keep (NULL-terminated ids) is not NULL, every layer
+	 * directory whose id is not in keep, plus what refers to nothing (dangling short links). */
+	int (*cleanup)(driver *d, const char *const *keep, cpod_error **err);
+} driver_ops;
+
+struct driver {
+	const driver_ops *ops;
+	char *graphroot;
+	char *runroot;
+	char *home; /* <graphroot>/<name> */
+	char **options; /* NULL-terminated "key=value", never NULL */
+	void *priv;
+};
+
+extern const driver_ops overlay_driver_ops;
+extern const driver_ops vfs_driver_ops;
+
+/* The ops registered under name ("overlay", "vfs"), or NULL. */
+const driver_ops *driver_lookup(const char *name);
+
+/* Opens the driver name, or when name is NULL detects one: overlay when the kernel lists it in
+ * /proc/filesystems and a test mount inside graphroot works, else vfs.  graphroot and runroot
+ * must exist.  options (may be NULL) are copied.  *ret: free with driver_close(). */
+int driver_open(const char *name, const char *graphroot, const char *runroot,
+		const char *const *options, driver **ret, cpod_error **err);
+/* Accepts NULL; keeps errno. */
+void driver_close(driver *d);
+DEFINE_CLEANUP_FUNC(driver, driver_close)
+
+/* Shared by the drivers: the apply op on the directory layer_path. */
+int driver_apply_dir(driver *d, const char *layer_path, struct archive *a,
+		     tar_apply_stats *ret_stats, cpod_error **err);
+/* Renames the staging directory from to to (in the directory home) durably: the file system
+ * is synced before, the directory after. */
+int driver_sync_rename(const char *home, const char *from, const char *to, cpod_error **err);
+/* 1 when overlay works in graphroot: listed in /proc/filesystems and a test mount succeeds. */
+int overlay_supported(const char *graphroot);
+/* Bytes of the tree below dirfd/name (regular files and symlinks, hard links counted once). */
+int driver_tree_size(const char *path, int64_t *ret, cpod_error **err);
+/* 1 when path is a mount point other than its parent's file system. */
+int driver_is_mountpoint(const char *path);
+
+#endif

@@ -1,0 +1,848 @@
+/* The store: meta + driver + tar apply (see store.h for the rules). */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/fs.h"
+#include "common/ids.h"
+#include "common/lock.h"
+#include "common/log.h"
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "storage/driver.h"
+#include "storage/store.h"
+
+#include "common/banned.h"
+
+#define LOCK_NAME "storage.lock"
+#define IMAGES_DIR "images"
+#define READ_CHUNK (128 * 1024)
+#define COMMIT_WAIT_MS (60 * 1000) /* longest wait for another writer's commit of a layer */
+
+struct store {
+	char *graphroot;
+	char *runroot;
+	char *lockpath;
+	meta *m;
+	driver *d;
+};
+
+const char *store_driver_name(const store *s)
+{
+	return s->d->ops->name;
+}
+
+const char *store_graphroot(const store *s)
+{
+	return s->graphroot;
+}
+
+meta *store_meta(store *s)
+{
+	return s->m;
+}
+
+void store_close(store *s)
+{
+	int saved = errno;
+
+	if (!s)
+		return;
+	driver_close(s->d);
+	meta_close(s->m);
+	free(s->graphroot);
+	free(s->runroot);
+	free(s->lockpath);
+	free(s);
+	errno = saved;
+}
+
+/* Writers hold the store lock shared while they have staging work on disk. */
+static int writer_lock(store *s, file_lock *l, cpod_error **err)
+{
+	return lock_open(s->lockpath, LOCK_SHARED, LOCK_WAIT, l, err);
+}
+
+static void warn_err(const char *what, cpod_error *e)
+{
+	log_warn("%s: %s", what, e ? cpod_error_message(e) : strerror(errno));
+	cpod_error_free(e);
+}
+
+/* Removes a layer's files, warning on failure: used where the database already forgot it. */
+static void remove_files(store *s, const char *id)
+{
+	cpod_error *e = NULL;
+
+	if (s->d->ops->remove(s->d, id, &e) < 0)
+		warn_err("removing the files of a deleted layer", e);
+}
+
+static void cleanup_images_dir(store *s)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" IMAGES_DIR, s->graphroot);
+	_cleanup_closedir_ DIR *dir = opendir(path);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		_cleanup_(meta_image_freep) meta_image *img = NULL;
+		cpod_error *e = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (meta_image_get(s->m, de->d_name, &img, &e) < 0 &&
+		    cpod_error_kind(e) == CPOD_ERR_NOT_FOUND && fs_rm_rf_at(dirfd(dir), de->d_name) < 0)
+			log_warn("removing '%s/%s': %s", path, de->d_name, strerror(errno));
+		cpod_error_free(e);
+	}
+}
+
+/* Removes staging layers (rows and files), layer directories without a row and image
+ * directories without an image.  Only called while holding the store lock exclusively. */
+static int cleanup_leftovers(store *s, cpod_error **err)
+{
+	meta_layer **staging = NULL, **all = NULL;
+	_cleanup_strv_ strv keep = STRV_INIT;
+	int r = -1;
+
+	if (meta_layer_list(s->m, META_LAYER_LIST_STAGING, &staging, err) < 0)
+		return -1;
+	for (meta_layer **l = staging; *l; l++) {
+		cpod_error *e = NULL;
+
+		log_info("removing the interrupted layer '%s'", (*l)->id);
+		remove_files(s, (*l)->id);
+		if (meta_layer_delete(s->m, (*l)->id, &e) < 0)
+			warn_err("removing an interrupted layer", e);
+	}
+	if (meta_layer_list(s->m, META_LAYER_LIST_ALL, &all, err) < 0)
+		goto out;
+	for (meta_layer **l = all; *l; l++)
+		strv_push(&keep, (*l)->id);
+	if (s->d->ops->cleanup(s->d, (const char *const *)keep.v, err) < 0)
+		goto out;
+	cleanup_images_dir(s);
+	r = 0;
+out:
+	meta_layerv_free(staging);
+	meta_layerv_free(all);
+	return r;
+}
+
+static int open_parts(store *s, const store_opts *o, cpod_error **err)
+{
+	_cleanup_free_ char *images = xasprintf("%s/" IMAGES_DIR, o->graphroot);
+
+	if (fs_mkdir_p(o->graphroot, 0700) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", o->graphroot);
+	if (fs_mkdir_p(o->runroot, 0700) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", o->runroot);
+	if (fs_mkdir_p(images, 0700) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", images);
+	if (meta_open(o->graphroot, &s->m, err) < 0)
+		return -1;
+	return driver_open(o->driver, o->graphroot, o->runroot, o->driver_opts, &s->d, err);
+}
+
+int store_open(const store_opts *o, store **ret, cpod_error **err)
+{
+	_cleanup_(store_closep) store *s = NULL;
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	int r;
+
+	if (!o || !o->graphroot || !*o->graphroot || !o->runroot || !*o->runroot)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "opening the store: no graphroot or runroot");
+	s = xcalloc(1, sizeof(*s));
+	s->graphroot = xstrdup(o->graphroot);
+	s->runroot = xstrdup(o->runroot);
+	s->lockpath = xasprintf("%s/" LOCK_NAME, o->runroot);
+	if (open_parts(s, o, err) < 0)
+		return cpod_err_prefix(err, "opening the store '%s'", o->graphroot);
+	/* clean only when nobody writes; never wait for a writer */
+	r = lock_try(s->lockpath, LOCK_EXCLUSIVE, &l, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 && cleanup_leftovers(s, err) < 0)
+		return cpod_err_prefix(err, "cleaning the store '%s'", o->graphroot);
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+/* ---- layers ---- */
+
+void store_layer_result_clear(store_layer_result *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->diff_id);
+	r->id = r->diff_id = NULL;
+}
+
+int store_layer_get(store *s, const char *layer_id, meta_layer **ret, cpod_error **err)
+{
+	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+	if (meta_layer_get(s->m, layer_id, &l, err) < 0)
+		return -1;
+	if (l->state != META_LAYER_READY)
+		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "layer '%s' not known", layer_id);
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+/* What libarchive reads through: every byte is hashed on its way to the tar reader. */
+struct feed {
+	store_read_fn read;
+	void *cb;
+	digest_ctx *dg;
+	char *chunk;
+	int64_t total;
+	cpod_error *err;
+};
+
+static la_ssize_t feed_read(struct archive *a, void *p, const void **out)
+{
+	struct feed *f = p;
+	ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, &f->err);
+
+	if (n < 0) {
+		archive_set_error(a, EIO, "%s", f->err ? cpod_error_message(f->err) : "read error");
+		return -1;
+	}
+	digest_update(f->dg, f->chunk, (size_t)n);
+	f->total += n;
+	*out = f->chunk;
+	return n;
+}
+
+/* The bytes after the tar end marker belong to the stream and to its diffID too. */
+static int feed_drain(struct feed *f, cpod_error **err)
+{
+	for (;;) {
+		ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, err);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		digest_update(f->dg, f->chunk, (size_t)n);
+		f->total += n;
+	}
+}
+
+static char *chain_id(const char *parent, const char *diff_id)
+{
+	_cleanup_free_ char *s = NULL, *d = NULL;
+
+	if (!parent)
+		return xstrdup(diff_id + strlen("sha256:"));
+	s = xasprintf("sha256:%s %s", parent, diff_id);
+	d = digest_buf(DIGEST_SHA256, s, strlen(s));
+	return xstrdup(d + strlen("sha256:"));
+}
+
+/* Extracts the stream into the staging layer sid; sets the diffID and size. */
+static int extract(store *s, const char *sid, store_read_fn read, void *cb, char **ret_diff_id,
+		   int64_t *ret_size, cpod_error **err)
+{
+	_cleanup_(digest_ctx_freep) digest_ctx *dg = digest_init(DIGEST_SHA256);
+	_cleanup_free_ char *chunk = xmalloc(READ_CHUNK);
+	struct feed f = { .read = read, .cb = cb, .dg = dg, .chunk = chunk };
+	struct archive *a = archive_read_new();
+	int r;
+
+	if (!a)
+		abort();
+	/* uncompressed tar only: the diffID is over exactly the bytes the tar reader sees */
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_empty(a);
+	archive_read_support_filter_none(a);
+	if (archive_read_open(a, &f, NULL, feed_read, NULL) != ARCHIVE_OK)
+		r = cpod_err(err, CPOD_ERR_INVALID, 0, "reading the layer stream: %s",
+			     archive_error_string(a) ?: "cannot open");
+	else
+		r = s->d->ops->apply(s->d, sid, a, NULL, err);
+	archive_read_free(a);
+	if (r < 0 && f.err) {
+		/* the source failed: its error says more than libarchive's */
+		cpod_error_free(err ? *err : NULL);
+		if (err)
+			*err = TAKE_PTR(f.err);
+	}
+	cpod_error_free(f.err);
+	if (r < 0 || feed_drain(&f, err) < 0)
+		return -1;
+	*ret_diff_id = digest_final(dg);
+	*ret_size = f.total;
+	return 0;
+}
+
+/* Registers the extracted staging layer sid as id: row (staging), rename, row ready.
+ * Returns 0, 1 when a row with this id appeared since the caller looked, or -1. */
+static int commit_layer(store *s, const char *sid, const char *id, const char *parent,
+			const char *diff_id, int64_t size, cpod_error **err)
+{
+	meta_layer spec = {
+		.id = (char *)id,
+		.parent = (char *)parent,
+		.diff_id = (char *)diff_id,
+		.uncompressed_size = size,
+		.driver = (char *)s->d->ops->name,
+	};
+	cpod_error *e = NULL;
+
+	if (meta_layer_add(s->m, &spec, &e) < 0) {
+		if (cpod_error_kind(e) == CPOD_ERR_EXISTS) {
+			cpod_error_free(e);
+			return 1; /* another writer registered it meanwhile */
+		}
+		if (err && !*err)
+			*err = e;
+		else
+			cpod_error_free(e);
+		return -1;
+	}
+	if (s->d->ops->commit(s->d, sid, id, err) < 0 ||
+	    meta_layer_mark_ready(s->m, id, diff_id, size, err) < 0) {
+		s->d->ops->remove(s->d, id, NULL);
+		if (meta_layer_delete(s->m, id, &e) < 0)
+			warn_err("forgetting a failed layer", e);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when the ready layer id exists, 0 when it does not, 2 while another writer commits it,
+ * -1 on error. */
+static int layer_ready(store *s, const char *id, cpod_error **err)
+{
+	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+	cpod_error *e = NULL;
+
+	if (meta_layer_get(s->m, id, &l, &e) < 0) {
+		if (cpod_error_kind(e) == CPOD_ERR_NOT_FOUND) {
+			cpod_error_free(e);
+			return 0;
+		}
+		if (err && !*err)
+			*err = e;
+		else
+			cpod_error_free(e);
+		return -1;
+	}
+	return l->state == META_LAYER_READY ? 1 : 2;
+}
+
+static int apply_staged(store *s, const char *sid, const char *parent, store_read_fn read,
+			void *cb, const char *expected, store_layer_result *res, cpod_error **err)
+{
+	int r;
+
+	if (extract(s, sid, read, cb, &res->diff_id, &res->size, err) < 0)
+		return -1;
+	if (expected && !digest_equal(expected, res->diff_id))
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"layer diffID mismatch: expected '%s', got '%s'", expected,
+				res->diff_id);
+	res->id = chain_id(parent, res->diff_id);
+	/* a parallel pull of the same layer may be committing it: wait for its outcome */
+	for (int waited = 0;; waited++) {
+		r = layer_ready(s, res->id, err);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			break;
+		if (r == 0) {
+			r = commit_layer(s, sid, res->id, parent, res->diff_id, res->size, err);
+			if (r <= 0)
+				return r;
+			continue;
+		}
+		if (waited >= COMMIT_WAIT_MS / 20)
+			return cpod_err(err, CPOD_ERR_STATE, 0,
+					"layer '%s' is still being written by another process",
+					res->id);
+		usleep(20 * 1000);
+	}
+	res->existed = true;
+	return 0;
+}
+
+int store_layer_apply(store *s, const char *parent, store_read_fn read, void *cb,
+		      const char *expected_diff_id, store_layer_result *ret, cpod_error **err)
+{
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_(meta_layer_freep) meta_layer *pl = NULL;
+	_cleanup_free_ char *sid = NULL;
+	store_layer_result res = { 0 };
+	int r;
+
+	if (expected_diff_id && digest_validate(expected_diff_id, err) < 0)
+		return cpod_err_prefix(err, "applying a layer");
+	if (parent && store_layer_get(s, parent, &pl, err) < 0)
+		return cpod_err_prefix(err, "applying a layer");
+	if (writer_lock(s, &l, err) < 0)
+		return -1;
+	sid = id_generate(err);
+	if (!sid)
+		return -1;
+	if (s->d->ops->create(s->d, sid, parent, err) < 0)
+		return cpod_err_prefix(err, "applying a layer");
+	r = apply_staged(s, sid, parent, read, cb, expected_diff_id, &res, err);
+	/* after a commit the staging name is gone; otherwise this drops the staging copy */
+	if (s->d->ops->remove(s->d, sid, r < 0 ? NULL : err) < 0 && r == 0)
+		r = -1;
+	if (r < 0) {
+		store_layer_result_clear(&res);
+		return cpod_err_prefix(err, "applying a layer");
+	}
+	if (ret)
+		*ret = res;
+	else
+		store_layer_result_clear(&res);
+	return 0;
+}
+
+/* Decompressing source for store_layer_apply_fd(): a libarchive "raw" reader. */
+static ssize_t raw_read(void *cb, void *p, size_t len, cpod_error **err)
+{
+	struct archive *raw = cb;
+	la_ssize_t n = archive_read_data(raw, p, len);
+
+	if (n < 0)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "decompressing the layer: %s",
+				archive_error_string(raw) ?: "read error");
+	return n;
+}
+
+static ssize_t empty_read(void *cb, void *p, size_t len, cpod_error **err)
+{
+	(void)cb;
+	(void)p;
+	(void)len;
+	(void)err;
+	return 0;
+}
+
+int store_layer_apply_fd(store *s, const char *parent, int fd, const char *expected_diff_id,
+			 store_layer_result *ret, cpod_error **err)
+{
+	struct archive *raw = archive_read_new();
+	struct archive_entry *e;
+	int r;
+
+	if (!raw)
+		abort();
+	/* the filters are listed, not "all": some of those run external programs */
+	archive_read_support_filter_none(raw);
+	archive_read_support_filter_gzip(raw);
+	archive_read_support_filter_zstd(raw);
+	archive_read_support_filter_xz(raw);
+	archive_read_support_filter_bzip2(raw);
+	archive_read_support_format_raw(raw);
+	archive_read_support_format_empty(raw);
+	if (archive_read_open_fd(raw, fd, READ_CHUNK) != ARCHIVE_OK) {
+		r = cpod_err(err, CPOD_ERR_INVALID, 0, "reading the layer: %s",
+			     archive_error_string(raw) ?: "cannot open");
+		goto out;
+	}
+	r = archive_read_next_header(raw, &e);
+	if (r == ARCHIVE_EOF) {
+		r = store_layer_apply(s, parent, empty_read, NULL, expected_diff_id, ret, err);
+	} else if (r != ARCHIVE_OK) {
+		r = cpod_err(err, CPOD_ERR_INVALID, 0, "reading the layer: %s",
+			     archive_error_string(raw) ?: "bad header");
+	} else {
+		r = store_layer_apply(s, parent, raw_read, raw, expected_diff_id, ret, err);
+	}
+out:
+	archive_read_free(raw);
+	return r;
+}
+
+int store_layer_diff(store *s, const char *layer_id, int fd, cpod_error **err)
+{
+	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+	if (store_layer_get(s, layer_id, &l, err) < 0)
+		return -1;
+	if (s->d->ops->diff(s->d, l->id, l->parent, fd, err) < 0)
+		return cpod_err_prefix(err, "layer '%s'", layer_id);
+	return 0;
+}
+
+int store_layer_delete(store *s, const char *layer_id, cpod_error **err)
+{
+	if (!id_is_full(layer_id))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting layer '%s': bad id",
+				layer_id ? layer_id : "");
+	if (meta_layer_delete(s->m, layer_id, err) < 0)
+		return cpod_err_prefix(err, "deleting layer '%s'", layer_id);
+	remove_files(s, layer_id);
+	return 0;
+}
+
+/* Deletes the now unused layers below a deleted one, down to the first still in use. */
+static void delete_unused_chain(store *s, const char *parent)
+{
+	_cleanup_free_ char *id = parent ? xstrdup(parent) : NULL;
+
+	while (id) {
+		_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+		cpod_error *e = NULL;
+
+		if (meta_layer_get(s->m, id, &l, &e) < 0 || meta_layer_delete(s->m, id, &e) < 0) {
+			cpod_error_free(e); /* in use (or gone): the walk stops here */
+			return;
+		}
+		remove_files(s, id);
+		free(id);
+		id = l->parent ? xstrdup(l->parent) : NULL;
+	}
+}
+
+int store_usage(store *s, store_layer_usage **ret, size_t *ret_n, cpod_error **err)
+{
+	meta_layer **all = NULL;
+	store_layer_usage *v = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (meta_layer_list(s->m, META_LAYER_LIST_ALL, &all, err) < 0)
+		return -1;
+	for (meta_layer **l = all; *l; l++)
+		n++;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (meta_layer **l = all; *l; l++) {
+		if ((*l)->state != META_LAYER_READY)
+			continue;
+		if (s->d->ops->size(s->d, (*l)->id, &v[n].size, err) < 0)
+			goto out;
+		v[n].id = xstrdup((*l)->id);
+		v[n].parent = (*l)->parent ? xstrdup((*l)->parent) : NULL;
+		n++;
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	r = 0;
+out:
+	store_usage_free(v, n);
+	meta_layerv_free(all);
+	return r;
+}
+
+void store_usage_free(store_layer_usage *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].parent);
+	}
+	free(v);
+}
+
+/* ---- images ---- */
+
+static bool valid_key(const char *key)
+{
+	return key && *key && key[0] != '.' && !strchr(key, '/') && strlen(key) < 256;
+}
+
+static int image_exists(store *s, const char *id, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	cpod_error *e = NULL;
+
+	if (meta_image_get(s->m, id, &img, &e) == 0)
+		return 1;
+	if (cpod_error_kind(e) == CPOD_ERR_NOT_FOUND) {
+		cpod_error_free(e);
+		return 0;
+	}
+	if (err && !*err)
+		*err = e;
+	else
+		cpod_error_free(e);
+	return -1;
+}
+
+/* Writes the image's files; fills md with their index entries. */
+static int write_bigdata(store *s, const store_image_spec *spec, const char *dir,
+			 meta_bigdata *md, cpod_error **err)
+{
+	_cleanup_close_ int dfd = -1;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", dir);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening '%s'", dir);
+	(void)s;
+	for (size_t i = 0; i < spec->n_bigdata; i++) {
+		const store_bigdata *b = &spec->bigdata[i];
+
+		if (fs_write_atomic(dfd, b->key, b->data, b->len, 0600, true, err) < 0)
+			return -1;
+		md[i].key = (char *)b->key;
+		md[i].digest = digest_buf(DIGEST_SHA256, b->data, b->len);
+		md[i].size = (int64_t)b->len;
+	}
+	return 0;
+}
+
+static int image_create(store *s, const store_image_spec *spec, cpod_error **err)
+{
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_free_ char *dir = xasprintf("%s/" IMAGES_DIR "/%s", s->graphroot, spec->id);
+	meta_bigdata *md = xcalloc(spec->n_bigdata + 1, sizeof(*md));
+	meta_image_spec ms = {
+		.id = spec->id,
+		.top_layer = spec->top_layer,
+		.created = spec->created,
+		.size = spec->size,
+		.digest = spec->digest,
+		.labels = spec->labels,
+		.names = spec->names,
+		.digests = spec->digests,
+		.bigdata = md,
+		.n_bigdata = spec->n_bigdata,
+	};
+	int r = -1;
+
+	if (writer_lock(s, &l, err) < 0)
+		goto out;
+	r = image_exists(s, spec->id, err);
+	if (r != 0) {
+		if (r > 0)
+			cpod_err(err, CPOD_ERR_EXISTS, 0, "image '%s' already exists", spec->id);
+		r = -1;
+		goto out;
+	}
+	r = write_bigdata(s, spec, dir, md, err);
+	if (r == 0)
+		r = meta_image_create(s->m, &ms, err);
+	if (r < 0)
+		fs_rm_rf_at(AT_FDCWD, dir);
+out:
+	for (size_t i = 0; i < spec->n_bigdata; i++)
+		free(md[i].digest);
+	free(md);
+	return r;
+}
+
+int store_image_create(store *s, const store_image_spec *spec, cpod_error **err)
+{
+	if (!spec || !id_is_full(spec->id))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "creating an image: bad id '%s'",
+				spec && spec->id ? spec->id : "");
+	for (size_t i = 0; i < spec->n_bigdata; i++)
+		if (!valid_key(spec->bigdata[i].key))
+			return cpod_err(err, CPOD_ERR_INVALID, 0,
+					"creating image '%s': bad big-data key '%s'", spec->id,
+					spec->bigdata[i].key ? spec->bigdata[i].key : "");
+	if (image_create(s, spec, err) < 0)
+		return cpod_err_prefix(err, "creating image '%s'", spec->id);
+	return 0;
+}
+
+int store_image_get(store *s, const char *id, meta_image **ret, cpod_error **err)
+{
+	return meta_image_get(s->m, id, ret, err);
+}
+
+int store_image_get_by_prefix(store *s, const char *prefix, meta_image **ret, cpod_error **err)
+{
+	return meta_image_get_by_prefix(s->m, prefix, ret, err);
+}
+
+int store_image_get_by_name(store *s, const char *name, meta_image **ret, cpod_error **err)
+{
+	return meta_image_get_by_name(s->m, name, ret, err);
+}
+
+int store_image_list(store *s, meta_image ***ret, cpod_error **err)
+{
+	return meta_image_list(s->m, ret, err);
+}
+
+int store_image_add_names(store *s, const char *id, const char *const *names, cpod_error **err)
+{
+	return meta_image_add_names(s->m, id, names, err);
+}
+
+int store_image_remove_names(store *s, const char *id, const char *const *names,
+			     cpod_error **err)
+{
+	return meta_image_remove_names(s->m, id, names, err);
+}
+
+int store_image_bigdata(store *s, const char *id, const char *key, buf *out, size_t cap,
+			cpod_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (!id_is_full(id) || !valid_key(key))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "image '%s': bad big-data key '%s'",
+				id ? id : "", key ? key : "");
+	r = image_exists(s, id, err);
+	if (r <= 0)
+		return r < 0 ? -1 : cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "image '%s' not known", id);
+	path = xasprintf("%s/" IMAGES_DIR "/%s/%s", s->graphroot, id, key);
+	if (fs_read_file(path, cap, out, err) < 0)
+		return cpod_err_prefix(err, "image '%s': big data '%s'", id, key);
+	return 0;
+}
+
+int store_image_delete(store *s, const char *id, bool force, cpod_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	meta_layer **gone = NULL;
+
+	if (!id_is_full(id))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting image '%s': bad id",
+				id ? id : "");
+	if (meta_image_delete(s->m, id, force, &gone, err) < 0)
+		return cpod_err_prefix(err, "deleting image '%s'", id);
+	/* the rows are gone: the files follow, failures are only worth a warning */
+	for (meta_layer **l = gone; l && *l; l++)
+		remove_files(s, (*l)->id);
+	meta_layerv_free(gone);
+	dir = xasprintf("%s/" IMAGES_DIR "/%s", s->graphroot, id);
+	if (fs_rm_rf_at(AT_FDCWD, dir) < 0)
+		log_warn("removing '%s': %s", dir, strerror(errno));
+	return 0;
+}
+
+static int image_top(store *s, const char *id, char **ret, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+
+	if (meta_image_get(s->m, id, &img, err) < 0)
+		return -1;
+	if (!img->top_layer)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "image '%s' has no layers", id);
+	*ret = TAKE_PTR(img->top_layer);
+	return 0;
+}
+
+int store_image_mount(store *s, const char *id, char **ret_path, cpod_error **err)
+{
+	_cleanup_free_ char *top = NULL;
+
+	if (image_top(s, id, &top, err) < 0 ||
+	    s->d->ops->mount(s->d, top, NULL, true, ret_path, err) < 0)
+		return cpod_err_prefix(err, "mounting image '%s'", id);
+	return 0;
+}
+
+int store_image_unmount(store *s, const char *id, bool force, cpod_error **err)
+{
+	_cleanup_free_ char *top = NULL;
+
+	if (image_top(s, id, &top, err) < 0 || s->d->ops->unmount(s->d, top, force, err) < 0)
+		return cpod_err_prefix(err, "unmounting image '%s'", id);
+	return 0;
+}
+
+/* ---- containers ---- */
+
+static int container_layer(store *s, const char *cid, const char *top, const char *image_id,
+			   const char *layer, cpod_error **err)
+{
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_free_ char *sid = NULL;
+	meta_layer spec = {
+		.id = (char *)layer,
+		.parent = (char *)top,
+		.uncompressed_size = -1,
+		.driver = (char *)s->d->ops->name,
+	};
+	cpod_error *e = NULL;
+
+	if (writer_lock(s, &l, err) < 0 || !(sid = id_generate(err)))
+		return -1;
+	if (s->d->ops->create(s->d, sid, top, err) < 0)
+		return -1;
+	if (meta_layer_add(s->m, &spec, err) < 0) {
+		s->d->ops->remove(s->d, sid, NULL);
+		return -1;
+	}
+	if (s->d->ops->commit(s->d, sid, layer, err) < 0 ||
+	    meta_layer_mark_ready(s->m, layer, NULL, -1, err) < 0 ||
+	    meta_container_add(s->m, cid, layer, image_id, err) < 0) {
+		s->d->ops->remove(s->d, sid, NULL);
+		s->d->ops->remove(s->d, layer, NULL);
+		if (meta_layer_delete(s->m, layer, &e) < 0)
+			warn_err("forgetting a failed container layer", e);
+		return -1;
+	}
+	return 0;
+}
+
+int store_container_create(store *s, const char *container_id, const char *image_id,
+			   char **ret_layer, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	_cleanup_free_ char *layer = NULL;
+
+	if (!container_id || !*container_id)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "creating a container layer: no id");
+	if (image_id && meta_image_get(s->m, image_id, &img, err) < 0)
+		return cpod_err_prefix(err, "creating the layer of container '%s'", container_id);
+	layer = id_generate(err);
+	if (!layer || container_layer(s, container_id, img ? img->top_layer : NULL, image_id,
+				      layer, err) < 0)
+		return cpod_err_prefix(err, "creating the layer of container '%s'", container_id);
+	if (ret_layer)
+		*ret_layer = TAKE_PTR(layer);
+	return 0;
+}
+
+int store_container_delete(store *s, const char *container_id, cpod_error **err)
+{
+	_cleanup_free_ char *layer = NULL;
+	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+	if (meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
+	    meta_layer_get(s->m, layer, &l, err) < 0 ||
+	    s->d->ops->unmount(s->d, layer, true, err) < 0 ||
+	    meta_container_delete(s->m, container_id, err) < 0 ||
+	    meta_layer_delete(s->m, layer, err) < 0)
+		return cpod_err_prefix(err, "deleting the layer of container '%s'", container_id);
+	remove_files(s, layer);
+	delete_unused_chain(s, l->parent);
+	return 0;
+}
+
+int store_mount(store *s, const char *container_id, const char *mount_label, char **ret_path,
+		cpod_error **err)
+{
+	_cleanup_free_ char *layer = NULL;
+
+	if (meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
+	    s->d->ops->mount(s->d, layer, mount_label, false, ret_path, err) < 0)
+		return cpod_err_prefix(err, "mounting container '%s'", container_id);
+	return 0;
+}
+
+int store_unmount(store *s, const char *container_id, bool force, cpod_error **err)
+{
+	_cleanup_free_ char *layer = NULL;
+
+	if (meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
+	    s->d->ops->unmount(s->d, layer, force, err) < 0)
+		return cpod_err_prefix(err, "unmounting container '%s'", container_id);
+	return 0;
+}
