@@ -7,6 +7,7 @@
 
 #include "common/cleanup.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
@@ -86,6 +87,7 @@ void cpod_runtime_free(cpod_runtime *rt)
 	free(rt->self_path);
 	strv_clear(&rt->self_global_args);
 	oci_runtime_choice_release(&rt->oci);
+	store_close(rt->store);
 	free(rt);
 }
 
@@ -114,4 +116,21 @@ const oci_runtime_choice *engine_oci_runtime(cpod_runtime *rt, cpod_error **err)
 		return NULL;
 	rt->oci_chosen = 1;
 	return &rt->oci;
+}
+
+store *engine_store(cpod_runtime *rt, cpod_error **err)
+{
+	_cleanup_strv_free_ char **opts = NULL;
+	store_opts o = { 0 };
+
+	if (rt->store)
+		return rt->store;
+	opts = storage_conf_driver_options(rt->sc, rt->sc->driver);
+	o.graphroot = rt->sc->graphroot;
+	o.runroot = rt->sc->runroot;
+	o.driver = rt->sc->driver;
+	o.driver_opts = (const char *const *)opts;
+	if (store_open(&o, &rt->store, err) < 0)
+		return NULL;
+	return rt->store;
 }

@@ -8,6 +8,7 @@
 #include "config/containers_conf.h"
 #include "config/storage_conf.h"
 #include "oci/select.h"
+#include "storage/store.h"
 
 struct cpod_runtime {
 	containers_conf *cc;
@@ -27,6 +28,9 @@ struct cpod_runtime {
 	char *self_path;
 	strv self_global_args;
 
+	/* Opened on first use. */
+	store *store;
+
 	/* Chosen on first use (oci_select_runtime probes, so not at creation). */
 	int oci_chosen;
 	oci_runtime_choice oci;
@@ -34,6 +38,8 @@ struct cpod_runtime {
 
 /* Creates the runroot if needed (0700) and returns it; borrowed from rt. */
 const char *engine_runroot(cpod_runtime *rt, cpod_error **err);
+/* The image and layer store, opened on first call; borrowed from rt. */
+store *engine_store(cpod_runtime *rt, cpod_error **err);
 /* The OCI runtime to use, chosen (and probed) on first call; borrowed from rt. */
 const oci_runtime_choice *engine_oci_runtime(cpod_runtime *rt, cpod_error **err);
 

@@ -1,0 +1,120 @@
+/* The public image API (include/cpod/image.h) over the image area. */
+#include <cpod/image.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/strv.h"
+#include "engine/runtime_internal.h"
+#include "image/local.h"
+#include "common/banned.h"
+
+char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_error **err)
+{
+	cpod_import_opts o = { 0 };
+	store *s = engine_store(rt, err);
+	char *id = NULL;
+
+	if (!s)
+		return NULL;
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	image_import_opts io = {
+		.path = o.path,
+		.fd = o.fd,
+		.reference = o.reference,
+		.changes = o.changes,
+		.message = o.message,
+		.os = o.os,
+		.arch = o.arch,
+		.variant = o.variant,
+	};
+	if (image_import(s, &io, &id, err) < 0)
+		return NULL;
+	return id;
+}
+
+struct json_object *cpod_image_list(cpod_runtime *rt, int all, const char *const *filters,
+				    cpod_error **err)
+{
+	store *s = engine_store(rt, err);
+
+	return s ? image_list(s, all, filters, err) : NULL;
+}
+
+struct json_object *cpod_image_inspect(cpod_runtime *rt, const char *name, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	store *s = engine_store(rt, err);
+
+	if (!s || image_lookup(s, name, &img, err) < 0)
+		return NULL;
+	return image_inspect(s, img, err);
+}
+
+int cpod_image_exists(cpod_runtime *rt, const char *name, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	cpod_error *lerr = NULL;
+	store *s = engine_store(rt, err);
+
+	if (!s)
+		return -1;
+	if (image_lookup(s, name, &img, &lerr) == 0)
+		return 1;
+	if (cpod_error_kind(lerr) == CPOD_ERR_NOT_FOUND) {
+		cpod_error_free(lerr);
+		return 0;
+	}
+	*err = lerr;
+	return -1;
+}
+
+int cpod_image_tag(cpod_runtime *rt, const char *name, const char *new_name, cpod_error **err)
+{
+	store *s = engine_store(rt, err);
+
+	return s ? image_tag(s, name, new_name, err) : -1;
+}
+
+int cpod_image_untag(cpod_runtime *rt, const char *name, const char *tag, cpod_error **err)
+{
+	store *s = engine_store(rt, err);
+
+	return s ? image_untag(s, name, tag, err) : -1;
+}
+
+static struct json_object *jstrv(const strv *v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < v->n; i++)
+		json_object_array_add(a, json_object_new_string(v->v[i]));
+	return a;
+}
+
+int cpod_image_remove(cpod_runtime *rt, const char *name, int force,
+		      struct json_object **ret_untagged, struct json_object **ret_deleted,
+		      cpod_error **err)
+{
+	_cleanup_strv_ strv untagged = STRV_INIT, deleted = STRV_INIT;
+	store *s = engine_store(rt, err);
+
+	if (!s || image_remove(s, name, force, &untagged, &deleted, err) < 0)
+		return -1;
+	if (ret_untagged)
+		*ret_untagged = jstrv(&untagged);
+	if (ret_deleted)
+		*ret_deleted = jstrv(&deleted);
+	return 0;
+}
+
+struct json_object *cpod_image_history(cpod_runtime *rt, const char *name, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	store *s = engine_store(rt, err);
+
+	if (!s || image_lookup(s, name, &img, err) < 0)
+		return NULL;
+	return image_history_records(s, img, err);
+}
