@@ -17,7 +17,7 @@ packages=(
 	conmon runc crun catatonit containernetworking-plugins iproute2 util-linux
 	# tests and fixtures
 	bats skopeo docker-registry busybox-static umoci apache2-utils jq attr openssl
-	curl ca-certificates procps tar gzip zstd python3 shellcheck
+	curl ca-certificates procps tar gzip zstd xz-utils python3 shellcheck sqlite3
 )
 
 registry_config=/etc/docker/registry/config.yml

@@ -37,7 +37,8 @@ int driver_open(const char *name, const char *graphroot, const char *runroot,
 	if (name && *name) {
 		ops = driver_lookup(name);
 		if (!ops)
-			return cpod_err(err, CPOD_ERR_INVALID, 0, "unknown storage driver '%s'", name);
+			return cpod_err(err, CPOD_ERR_INVALID, 0, "unknown storage driver '%s'",
+					name);
 	} else {
 		ops = overlay_supported(graphroot) ? &overlay_driver_ops : &vfs_driver_ops;
 	}
@@ -112,8 +113,9 @@ int driver_sync_rename(const char *home, const char *from, const char *to, cpod_
 	if (syncfs(lfd) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "syncing '%s'", from);
 	if (rename(from, to) < 0)
-		return cpod_err(err, errno == ENOTEMPTY || errno == EEXIST ? CPOD_ERR_EXISTS
-									: CPOD_ERR_SYSTEM,
+		return cpod_err(err,
+				errno == ENOTEMPTY || errno == EEXIST ? CPOD_ERR_EXISTS
+								      : CPOD_ERR_SYSTEM,
 				errno, "renaming '%s' to '%s'", from, to);
 	if (fsync(hfd) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "syncing '%s'", home);

@@ -9,10 +9,10 @@
  *            still fits in one page.  A mount is an overlay of the layer's diff over its
  *            parents' diffs at <home>/<id>/merged, reference-counted across processes in
  *            <runroot>/overlay-mounts/<id> under flock, so that two users of one rootfs do not
- *            unmount each other.
+ *            unmount each other.  Mounts are nodev.  diff() is the tar of the diff dir.
  *   vfs      <home> = <graphroot>/vfs.  A layer is the directory <home>/<id>: a full copy of its
  *            parent with the layer's changes applied (whiteouts delete).  A mount is the
- *            directory itself.
+ *            directory itself.  diff() compares the layer with its parent's copy.
  *
  * Layer directories are written under a staging name (create(), apply()) and renamed into
  * place by commit(); staging names start with DRIVER_STAGING_PREFIX so that the leftovers of an
@@ -76,7 +76,7 @@ struct driver {
 	const driver_ops *ops;
 	char *graphroot;
 	char *runroot;
-	char *home; /* <graphroot>/<name> */
+	char *home;	/* <graphroot>/<name> */
 	char **options; /* NULL-terminated "key=value", never NULL */
 	void *priv;
 };

@@ -176,8 +176,8 @@ static int remove_link(driver *d, const char *dir)
 	_cleanup_free_ char *linkfile = xasprintf("%s/link", dir);
 	_cleanup_free_ char *shortname = NULL, *path = NULL;
 
-	if (read_small(linkfile, &shortname, NULL) < 0 || strchr(shortname, '/') ||
-	    !*shortname || shortname[0] == '.')
+	if (read_small(linkfile, &shortname, NULL) < 0 || strchr(shortname, '/') || !*shortname ||
+	    shortname[0] == '.')
 		return 0;
 	path = xasprintf("%s/" LINK_DIR "/%s", d->home, shortname);
 	if (unlink(path) < 0 && errno != ENOENT)
@@ -197,7 +197,8 @@ static int overlay_remove(driver *d, const char *id, cpod_error **err)
 	if (driver_is_mountpoint(merged) && overlay_unmount(d, id, true, err) < 0)
 		return -1;
 	if (remove_link(d, dir) < 0 || remove_link(d, sdir) < 0)
-		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "removing the short link of '%s'", dir);
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "removing the short link of '%s'",
+				dir);
 	if (fs_rm_rf_at(AT_FDCWD, dir) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "removing '%s'", dir);
 	if (fs_rm_rf_at(AT_FDCWD, sdir) < 0)
@@ -259,8 +260,7 @@ static int mount_in_home(driver *d, const char *target, const char *data, cpod_e
 	if (pid < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "mounting '%s': fork", target);
 	if (pid == 0) {
-		if (chdir(d->home) < 0 ||
-		    mount("overlay", target, "overlay", MS_NODEV, data) < 0)
+		if (chdir(d->home) < 0 || mount("overlay", target, "overlay", MS_NODEV, data) < 0)
 			_exit(errno & 0xff);
 		_exit(0);
 	}

@@ -98,7 +98,8 @@ static void cleanup_images_dir(store *s)
 		if (de->d_name[0] == '.')
 			continue;
 		if (meta_image_get(s->m, de->d_name, &img, &e) < 0 &&
-		    cpod_error_kind(e) == CPOD_ERR_NOT_FOUND && fs_rm_rf_at(dirfd(dir), de->d_name) < 0)
+		    cpod_error_kind(e) == CPOD_ERR_NOT_FOUND &&
+		    fs_rm_rf_at(dirfd(dir), de->d_name) < 0)
 			log_warn("removing '%s/%s': %s", path, de->d_name, strerror(errno));
 		cpod_error_free(e);
 	}
@@ -158,7 +159,8 @@ int store_open(const store_opts *o, store **ret, cpod_error **err)
 	int r;
 
 	if (!o || !o->graphroot || !*o->graphroot || !o->runroot || !*o->runroot)
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "opening the store: no graphroot or runroot");
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"opening the store: no graphroot or runroot");
 	s = xcalloc(1, sizeof(*s));
 	s->graphroot = xstrdup(o->graphroot);
 	s->runroot = xstrdup(o->runroot);
@@ -342,8 +344,8 @@ static int layer_ready(store *s, const char *id, cpod_error **err)
 	return l->state == META_LAYER_READY ? 1 : 2;
 }
 
-static int apply_staged(store *s, const char *sid, const char *parent, store_read_fn read,
-			void *cb, const char *expected, store_layer_result *res, cpod_error **err)
+static int apply_staged(store *s, const char *sid, const char *parent, store_read_fn read, void *cb,
+			const char *expected, store_layer_result *res, cpod_error **err)
 {
 	int r;
 
@@ -578,8 +580,8 @@ static int image_exists(store *s, const char *id, cpod_error **err)
 }
 
 /* Writes the image's files; fills md with their index entries. */
-static int write_bigdata(store *s, const store_image_spec *spec, const char *dir,
-			 meta_bigdata *md, cpod_error **err)
+static int write_bigdata(store *s, const store_image_spec *spec, const char *dir, meta_bigdata *md,
+			 cpod_error **err)
 {
 	_cleanup_close_ int dfd = -1;
 
@@ -681,8 +683,7 @@ int store_image_add_names(store *s, const char *id, const char *const *names, cp
 	return meta_image_add_names(s->m, id, names, err);
 }
 
-int store_image_remove_names(store *s, const char *id, const char *const *names,
-			     cpod_error **err)
+int store_image_remove_names(store *s, const char *id, const char *const *names, cpod_error **err)
 {
 	return meta_image_remove_names(s->m, id, names, err);
 }
@@ -698,7 +699,8 @@ int store_image_bigdata(store *s, const char *id, const char *key, buf *out, siz
 				id ? id : "", key ? key : "");
 	r = image_exists(s, id, err);
 	if (r <= 0)
-		return r < 0 ? -1 : cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "image '%s' not known", id);
+		return r < 0 ? -1
+			     : cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "image '%s' not known", id);
 	path = xasprintf("%s/" IMAGES_DIR "/%s/%s", s->graphroot, id, key);
 	if (fs_read_file(path, cap, out, err) < 0)
 		return cpod_err_prefix(err, "image '%s': big data '%s'", id, key);
@@ -802,8 +804,8 @@ int store_container_create(store *s, const char *container_id, const char *image
 	if (image_id && meta_image_get(s->m, image_id, &img, err) < 0)
 		return cpod_err_prefix(err, "creating the layer of container '%s'", container_id);
 	layer = id_generate(err);
-	if (!layer || container_layer(s, container_id, img ? img->top_layer : NULL, image_id,
-				      layer, err) < 0)
+	if (!layer ||
+	    container_layer(s, container_id, img ? img->top_layer : NULL, image_id, layer, err) < 0)
 		return cpod_err_prefix(err, "creating the layer of container '%s'", container_id);
 	if (ret_layer)
 		*ret_layer = TAKE_PTR(layer);

@@ -31,9 +31,9 @@
 typedef struct store store;
 
 typedef struct {
-	const char *graphroot;	       /* required; created 0700 */
-	const char *runroot;	       /* required; created 0700 */
-	const char *driver;	       /* "overlay", "vfs", or NULL / "" to detect */
+	const char *graphroot;		/* required; created 0700 */
+	const char *runroot;		/* required; created 0700 */
+	const char *driver;		/* "overlay", "vfs", or NULL / "" to detect */
 	const char *const *driver_opts; /* "key=value", NULL-terminated, may be NULL */
 } store_opts;
 
@@ -57,10 +57,10 @@ meta *store_meta(store *s);
 typedef ssize_t (*store_read_fn)(void *cb, void *p, size_t len, cpod_error **err);
 
 typedef struct {
-	char *id;	/* the chain id, 64 hex */
-	char *diff_id;	/* "sha256:..." of the uncompressed stream */
-	int64_t size;	/* bytes of the uncompressed stream */
-	bool existed;	/* the layer was already in the store: nothing was written */
+	char *id;      /* the chain id, 64 hex */
+	char *diff_id; /* "sha256:..." of the uncompressed stream */
+	int64_t size;  /* bytes of the uncompressed stream */
+	bool existed;  /* the layer was already in the store: nothing was written */
 } store_layer_result;
 
 /* Frees the strings of r (not r itself); accepts NULL. */
@@ -94,7 +94,7 @@ int store_layer_get(store *s, const char *layer_id, meta_layer **ret, cpod_error
 /* ---- images ---- */
 
 typedef struct {
-	const char *key;  /* a file name: no '/', not starting with '.' */
+	const char *key; /* a file name: no '/', not starting with '.' */
 	const void *data;
 	size_t len;
 } store_bigdata;
@@ -123,8 +123,7 @@ int store_image_get_by_name(store *s, const char *name, meta_image **ret, cpod_e
 /* meta_image_list(): *ret NULL-terminated (meta_imagev_free()); returns the count or -1. */
 int store_image_list(store *s, meta_image ***ret, cpod_error **err);
 int store_image_add_names(store *s, const char *id, const char *const *names, cpod_error **err);
-int store_image_remove_names(store *s, const char *id, const char *const *names,
-			     cpod_error **err);
+int store_image_remove_names(store *s, const char *id, const char *const *names, cpod_error **err);
 
 /* Reads the image's file key into out (replaced; at most cap bytes, 0 = no cap).  An unknown
  * key: CPOD_ERR_NOT_FOUND. */

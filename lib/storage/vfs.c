@@ -250,8 +250,8 @@ static int copy_content(struct vdiff *v, int fd, const char *rel, cpod_error **e
 	}
 }
 
-static int emit(struct vdiff *v, int dfd, const char *name, const char *rel,
-		const struct stat *st, cpod_error **err)
+static int emit(struct vdiff *v, int dfd, const char *name, const char *rel, const struct stat *st,
+		cpod_error **err)
 {
 	_cleanup_free_ char *src = xasprintf("%s/%s", v->root, rel);
 	_cleanup_close_ int fd = -1;
@@ -445,8 +445,8 @@ static int naive_diff(const char *layer, const char *parent, int fd, cpod_error 
 	v.chunk = xmalloc(64 * 1024);
 	if (!v.w || !v.disk || !v.lr)
 		abort();
-	archive_read_disk_set_behavior(v.disk, ARCHIVE_READDISK_NO_ACL |
-						       ARCHIVE_READDISK_NO_FFLAGS);
+	archive_read_disk_set_behavior(v.disk,
+				       ARCHIVE_READDISK_NO_ACL | ARCHIVE_READDISK_NO_FFLAGS);
 	archive_write_set_format_pax(v.w);
 	archive_write_set_options(v.w, "xattrheader=SCHILY");
 	archive_write_add_filter_none(v.w);

@@ -218,7 +218,8 @@ static void list_tree(int dfd, const char *prefix, strv *out)
 
 			xv[xn > 0 ? xn : 0] = '\0';
 			strv_pushf(out, "%s %o %u:%u %u,%u x=%s [%s]", path, (unsigned)st.st_mode,
-				   st.st_uid, st.st_gid, S_ISCHR(st.st_mode) ? major(st.st_rdev) : 0,
+				   st.st_uid, st.st_gid,
+				   S_ISCHR(st.st_mode) ? major(st.st_rdev) : 0,
 				   S_ISCHR(st.st_mode) ? minor(st.st_rdev) : 0, xv, content);
 		}
 		if (S_ISDIR(st.st_mode))
@@ -347,8 +348,8 @@ static void test_layers(fixture *f)
 		is_str(rz2.diff_id, empty, "%s: ... with the diffID of nothing", f->driver);
 		close(fd);
 		if (rz2.id)
-			is_int(store_layer_delete(f->s, rz2.id, &err), 0,
-			       "%s: empty layer deleted", f->driver);
+			is_int(store_layer_delete(f->s, rz2.id, &err), 0, "%s: empty layer deleted",
+			       f->driver);
 		store_layer_result_clear(&rz2);
 	}
 
@@ -377,9 +378,11 @@ static void test_bad_layers(fixture *f)
 	before = meta_layer_list(store_meta(f->s), META_LAYER_LIST_ALL, &all, NULL);
 	meta_layerv_free(all);
 
-	is_int(apply_mem(f->s, f->base, &b1, "sha256:"
+	is_int(apply_mem(f->s, f->base, &b1,
+			 "sha256:"
 			 "0000000000000000000000000000000000000000000000000000000000000000",
-			 &r, &err), -1, "%s: diffID mismatch fails", f->driver);
+			 &r, &err),
+	       -1, "%s: diffID mismatch fails", f->driver);
 	is_int(kind_of(err), CPOD_ERR_INVALID, "%s: mismatch is invalid input", f->driver);
 	ok(err && strstr(cpod_error_message(err), "mismatch"), "%s: message says mismatch: %s",
 	   f->driver, err ? cpod_error_message(err) : "");
@@ -401,9 +404,9 @@ static void test_bad_layers(fixture *f)
 	cpod_error_free(err);
 	err = NULL;
 
-	is_int(apply_mem(f->s, NULL, &(tarbuild){ .mem = (char *)"not a tar stream at all",
-						 .used = 23 },
-			 NULL, &r, &err),
+	is_int(apply_mem(f->s, NULL,
+			 &(tarbuild){ .mem = (char *)"not a tar stream at all", .used = 23 }, NULL,
+			 &r, &err),
 	       -1, "%s: garbage fails", f->driver);
 	is_int(kind_of(err), CPOD_ERR_INVALID, "%s: garbage is invalid input", f->driver);
 	cpod_error_free(err);
@@ -487,8 +490,9 @@ static void test_image(fixture *f)
 	store_bigdata bd[] = { { "config", config, sizeof(config) - 1 },
 			       { "manifest-sha256:abc", "{}", 2 } };
 	_cleanup_free_ char *dg = digest_buf(DIGEST_SHA256, config, sizeof(config) - 1);
-	store_image_spec spec = { .top_layer = f->upper, .names = names, .bigdata = bd,
-				  .n_bigdata = 2, .size = -1 };
+	store_image_spec spec = {
+		.top_layer = f->upper, .names = names, .bigdata = bd, .n_bigdata = 2, .size = -1
+	};
 	store_bigdata bad = { "../evil", "x", 1 };
 	store_image_spec badspec = spec;
 	_cleanup_(buf_releasep) buf out = BUF_INIT;
@@ -561,8 +565,7 @@ static char *test_container(fixture *f)
 	       "%s: a second layer for one container fails", f->driver);
 	cpod_error_free(err);
 	err = NULL;
-	is_int(store_mount(f->s, "ctr1", NULL, &path, &err), 0, "%s: container mounted",
-	       f->driver);
+	is_int(store_mount(f->s, "ctr1", NULL, &path, &err), 0, "%s: container mounted", f->driver);
 	if (!path) {
 		diag("mount: %s", cpod_error_message(err));
 		return xstrdup("");
@@ -577,8 +580,10 @@ static char *test_container(fixture *f)
 	   "%s: opaque dir hides the lower entries", f->driver);
 	ok(strstr(tree, "usr/share/doc/c 100644 0:0 0,0 x= [c]") != NULL,
 	   "%s: opaque dir keeps the new entry", f->driver);
-	ok(strstr(tree, "bin/sh 120777 0:0 0,0 x= [busybox]") != NULL, "%s: symlink kept", f->driver);
-	ok(strstr(tree, "new 104755 0:0 0,0 x= [new file]") != NULL, "%s: setuid mode kept", f->driver);
+	ok(strstr(tree, "bin/sh 120777 0:0 0,0 x= [busybox]") != NULL, "%s: symlink kept",
+	   f->driver);
+	ok(strstr(tree, "new 104755 0:0 0,0 x= [new file]") != NULL, "%s: setuid mode kept",
+	   f->driver);
 	ok(strstr(tree, "tmp 41777") != NULL, "%s: sticky dir kept", f->driver);
 	ok(strstr(tree, "home/user 40700 1000:1000 0,0 x=dir []") != NULL,
 	   "%s: directory owner and xattr kept", f->driver);
@@ -658,8 +663,8 @@ static void test_diff(fixture *f)
 	while (archive_read_next_header(a, &e) == ARCHIVE_OK)
 		strv_push(&names, archive_entry_pathname(e));
 	archive_read_free(a);
-	ok(strv_contains((const char *const *)names.v, "opt/.wh.gone"),
-	   "%s: diff has the whiteout", f->driver);
+	ok(strv_contains((const char *const *)names.v, "opt/.wh.gone"), "%s: diff has the whiteout",
+	   f->driver);
 	ok(strv_contains((const char *const *)names.v,
 			 overlay ? "usr/share/doc/.wh..wh..opq" : "usr/share/doc/.wh.a"),
 	   "%s: diff hides the opaque dir's lower entries", f->driver);
@@ -868,9 +873,11 @@ static void test_leftovers(fixture *f)
 	_cleanup_free_ char *gdir = xasprintf("%s/%s", f->home, ghost);
 	_cleanup_free_ char *sdir = xasprintf("%s/" DRIVER_STAGING_PREFIX "cdcd", f->home);
 	_cleanup_free_ char *orphan = xasprintf("%s/%s", f->home,
-						"efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef");
+						"efefefefefefefefefefefefefefefefefefefefefefefefef"
+						"efefefefefefef");
 	_cleanup_free_ char *imgdir = xasprintf("%s/images/%s", f->graphroot,
-						"1212121212121212121212121212121212121212121212121212121212121212");
+						"12121212121212121212121212121212121212121212121212"
+						"12121212121212");
 	meta_layer *l = NULL;
 	cpod_error *err = NULL;
 
