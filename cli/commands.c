@@ -74,6 +74,9 @@ const cli_option cli_root_options[] = {
 	CLI_OPT_END(cli_global_opts),
 };
 
+/* The options table of a command that has none of its own. */
+const cli_option cli_no_options[] = { CLI_OPT_END_NONE };
+
 /* podman's nouns; one is shown only while cli_commands has a row for it.  A name with a
  * space is a noun inside a noun (`system connection`). */
 const cli_noun cli_nouns[] = {
@@ -122,6 +125,139 @@ const cli_command cli_commands[] = {
 		.options = cmd_version_options,
 		.short_help = "Display the cpod version information",
 		.usage = "[options]",
+	},
+	{
+		.noun = "image",
+		.verb = "import",
+		.toplevel = "import",
+		.run = cmd_image_import,
+		.options = cmd_image_import_options,
+		CLI_ARGS(1, 2),
+		.short_help = "Import a tarball to create a filesystem image",
+		.long_help = "Create a container image from the contents of the specified tarball "
+			     "(.tar, .tar.gz, .tgz, .tar.zst, .tar.xz, .txz).\n\n"
+			     "  Use - to read the tarball from standard input.\n"
+			     "  Optionally tag the image. You can specify the instructions using "
+			     "the --change option.",
+		.usage = "[options] PATH [REFERENCE]",
+		.example = "cpod import ctr.tar my-image\n"
+			   "cat ctr.tar | cpod import -q --message \"importing the ctr.tar "
+			   "tarball\" - image-imported\n"
+			   "cat ctr.tar | cpod import -",
+	},
+	{
+		.noun = "image",
+		.verb = "list",
+		.aliases = (const char *const[]){ "ls", NULL },
+		.toplevel = "images",
+		.run = cmd_image_list,
+		.options = cmd_image_list_options,
+		CLI_ARGS(0, 1),
+		.short_help = "List images in local storage",
+		.long_help = "Lists images previously pulled to the system or created on the "
+			     "system.",
+		.usage = "[options] [IMAGE]",
+		.example = "cpod images --format json\n"
+			   "cpod images --sort repository --format \"table {{.ID}} "
+			   "{{.Repository}} {{.Tag}}\"\n"
+			   "cpod images --filter dangling=true",
+	},
+	{
+		.noun = "image",
+		.verb = "inspect",
+		.run = cmd_image_inspect,
+		.options = cmd_image_inspect_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display the configuration of an image",
+		.long_help = "Displays the low-level information of an image identified by name "
+			     "or ID.",
+		.usage = "[options] IMAGE [IMAGE...]",
+		.example = "cpod image inspect alpine\n"
+			   "cpod image inspect --format \"imageId: {{.Id}} size: {{.Size}}\" "
+			   "alpine",
+	},
+	{
+		.verb = "inspect",
+		.run = cmd_inspect,
+		.options = cmd_inspect_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display the configuration of object denoted by ID",
+		.long_help = "Displays the low-level information on an object identified by name "
+			     "or ID.\n  For more inspection options, see:\n\n"
+			     "      cpod image inspect",
+		.usage = "[options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]",
+		.example = "cpod inspect fedora\n"
+			   "cpod inspect --type image fedora\n"
+			   "cpod inspect --format \"imageId: {{.Id}} size: {{.Size}}\" fedora",
+	},
+	{
+		.noun = "image",
+		.verb = "exists",
+		.run = cmd_image_exists,
+		.options = cli_no_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Check if an image exists in local storage",
+		.long_help = "If the named image exists in local storage, cpod image exists exits "
+			     "with 0, otherwise the exit code will be 1.",
+		.usage = "IMAGE",
+		.example = "cpod image exists ID\n"
+			   "cpod image exists IMAGE && cpod pull IMAGE",
+	},
+	{
+		.noun = "image",
+		.verb = "tag",
+		.toplevel = "tag",
+		.run = cmd_image_tag,
+		.options = cli_no_options,
+		CLI_ARGS(2, CLI_ARGS_MANY),
+		.short_help = "Add an additional name to a local image",
+		.long_help = "Adds one or more additional names to locally-stored image.",
+		.usage = "IMAGE TARGET_NAME [TARGET_NAME...]",
+		.example = "cpod tag 0e3bbc2 fedora:latest\n"
+			   "cpod tag imageID:latest myNewImage:newTag\n"
+			   "cpod tag httpd myregistryhost:5000/fedora/httpd:v2",
+	},
+	{
+		.noun = "image",
+		.verb = "untag",
+		.toplevel = "untag",
+		.run = cmd_image_untag,
+		.options = cli_no_options,
+		CLI_ARGS(1, CLI_ARGS_MANY),
+		.short_help = "Remove a name from a local image",
+		.long_help = "Removes one or more names from a locally-stored image.",
+		.usage = "IMAGE [IMAGE...]",
+		.example = "cpod untag 0e3bbc2\n"
+			   "cpod untag imageID:latest otherImageName:latest\n"
+			   "cpod untag httpd myregistryhost:5000/fedora/httpd:v2",
+	},
+	{
+		.noun = "image",
+		.verb = "rm",
+		.toplevel = "rmi",
+		.run = cmd_image_rm,
+		.options = cmd_image_rm_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Removes one or more images from local storage",
+		.long_help = "Removes one or more previously pulled or locally created images.",
+		.usage = "[options] IMAGE [IMAGE...]",
+		.example = "cpod rmi imageID\n"
+			   "cpod rmi --force alpine\n"
+			   "cpod rmi c4dfb1609ee2 93fd78260bd1 c0ed59d05ff7",
+	},
+	{
+		.noun = "image",
+		.verb = "history",
+		.toplevel = "history",
+		.run = cmd_image_history,
+		.options = cmd_image_history_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Show history of a specified image",
+		.long_help = "Displays the history of an image.\n\n"
+			     "  The information can be printed out in an easy to read, or user "
+			     "specified format, and can be truncated.",
+		.usage = "[options] IMAGE",
+		.example = "cpod history quay.io/fedora/fedora",
 	},
 	{ .verb = NULL },
 };

@@ -15,7 +15,9 @@
 #define CPOD_CLI_COMMANDS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <cpod/cpod.h>
 
@@ -101,6 +103,7 @@ extern const cli_command cli_commands[];
 extern const cli_noun cli_nouns[];
 extern const cli_option cli_root_options[];	  /* before the command name only */
 extern const cli_option cli_persistent_options[]; /* anywhere */
+extern const cli_option cli_no_options[];	  /* a command without options of its own */
 
 /* Look-ups in the tables.  A noun exists only while it has at least one command. */
 const cli_noun *cli_find_noun(const char *name);
@@ -159,5 +162,46 @@ extern const cli_option cmd_system_info_options[];
 int cmd_system_info(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_version_options[];
 int cmd_version(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+int cmd_image_exists(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_history_options[];
+int cmd_image_history(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_import_options[];
+int cmd_image_import(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_inspect_options[];
+int cmd_image_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_list_options[];
+int cmd_image_list(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_rm_options[];
+int cmd_image_rm(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+int cmd_image_tag(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+int cmd_image_untag(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_inspect_options[];
+int cmd_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+
+/* Shared by the image commands (cmd/image_util.c, cmd/image_inspect.c). */
+/* The member key of o (borrowed), or one whose name differs only in case; NULL when o is not
+ * an object or has neither. */
+struct json_object *cli_json_get(struct json_object *o, const char *key);
+/* The string / integer member key, or "" / 0 when missing or of another type. */
+const char *cli_json_str(struct json_object *o, const char *key);
+int64_t cli_json_int(struct json_object *o, const char *key);
+/* A time given as unix seconds or as an RFC 3339 string; 0 when missing or malformed. */
+time_t cli_json_time(struct json_object *o, const char *key);
+/* A new JSON array of copies of v's strings. */
+struct json_object *cli_json_strings(const strv *v);
+/* Sizes and times as podman's image tables print them; each returns a new string.
+ * cli_human_size: go-units HumanSizeWithPrecision(size, 3) with a space before the unit
+ * ("1.23 MB"); cli_time_ago: "2 days ago"; cli_time_string: Go's time.Time.String() in UTC
+ * ("2024-01-02 15:04:05 +0000 UTC"); cli_rfc3339: "2024-01-02T15:04:05Z". */
+char *cli_human_size(int64_t size);
+char *cli_time_ago(time_t t);
+char *cli_time_string(time_t t);
+char *cli_rfc3339(time_t t);
+/* Inspects the images named by argv and prints them with --format (NULL or "json": a JSON
+ * array, even empty).  Images not found do not stop the others; afterwards the first such
+ * error is returned as "inspecting object: <message>" and the others are printed to stderr.
+ * any_type: the names were given to `cpod inspect`, whose error says "no such object". */
+int cli_inspect_images(cli_ctx *ctx, const char *format, int argc, char **argv, bool any_type,
+		       cpod_error **err);
 
 #endif
