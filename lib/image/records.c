@@ -58,6 +58,49 @@ static json_object *repo_digests(const meta_image *img)
 	return a;
 }
 
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Go prints maps with sorted keys: a copy of the object o (consumed) with its keys sorted. */
+static json_object *sorted_object(json_object *o)
+{
+	json_object *out;
+	const char **keys;
+	size_t n = 0;
+
+	if (!o || !json_object_is_type(o, json_type_object))
+		return o;
+	keys = xcalloc((size_t)json_object_object_length(o) + 1, sizeof(*keys));
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		keys[n++] = k;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_keys);
+	out = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		jadd(out, keys[i], json_object_get(json_object_object_get(o, keys[i])));
+	free(keys);
+	json_object_put(o);
+	return out;
+}
+
+/* Sorts the map-valued members (ExposedPorts, Volumes, Labels) of an image config object. */
+static json_object *sorted_config(json_object *config)
+{
+	static const char *const maps[] = { "ExposedPorts", "Volumes", "Labels" };
+
+	if (!config || !json_object_is_type(config, json_type_object))
+		return config;
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		json_object *v = NULL;
+		if (json_object_object_get_ex(config, maps[i], &v) && v)
+			jadd(config, maps[i], sorted_object(json_object_get(v)));
+	}
+	return config;
+}
+
 static json_object *labels_object(const char *text)
 {
 	json_object *o;
@@ -69,7 +112,7 @@ static json_object *labels_object(const char *text)
 		json_object_put(o);
 		return NULL;
 	}
-	return o;
+	return sorted_object(o);
 }
 
 static json_object *summary(const meta_image *img, int64_t containers)
@@ -369,7 +412,7 @@ static json_object *inspect_object(store *s, const meta_image *img, json_object 
 	jadd(o, "Parent", json_object_new_string(""));
 	jadd(o, "Comment", jstr(last_comment(cfg)));
 	jadd(o, "Created", jstr(cfg->created ? cfg->created : ""));
-	jadd(o, "Config", config ? config : json_object_new_object());
+	jadd(o, "Config", config ? sorted_config(config) : json_object_new_object());
 	jadd(o, "Version", json_object_new_string(""));
 	jadd(o, "Author", jstr(cfg->author ? cfg->author : ""));
 	jadd(o, "Architecture", jstr(cfg->architecture ? cfg->architecture : ""));
