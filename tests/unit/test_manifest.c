@@ -159,9 +159,9 @@ static void test_errors(void)
 	expect_error("{\"schemaVersion\":2,\"layers\":[]}", NULL,
 		     "parsing manifest: 'config': missing required value");
 	expect_error("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"" DA "\"},"
-											     "\"lay"
-											     "ers\""
-											     ":[]}",
+		     "\"lay"
+		     "ers\""
+		     ":[]}",
 		     NULL, "parsing manifest: 'config.size': missing required value");
 	expect_error("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"sha256:1\","
 		     "\"size\":1},\"layers\":[]}",

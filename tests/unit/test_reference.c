@@ -79,7 +79,7 @@ static const struct {
 	{ "alpine with space", "invalid reference format" },
 	{ "alpine@" D256 "@" D256, "invalid reference format" },
 	{ HEX64, "invalid repository name (" HEX64 "), cannot specify 64-byte hexadecimal "
-						   "strings" },
+		 "strings" },
 };
 
 static void test_valid(void)
