@@ -1,5 +1,6 @@
 /* The driver registry, detection, and the helpers the drivers share. */
 #include <errno.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +29,20 @@ const driver_ops *driver_lookup(const char *name)
 	return NULL;
 }
 
+/* The driver a store without a configured one uses: the one it already has a home for (the
+ * choice is made once, when the store is new), else overlay when a test mount works here. */
+static const driver_ops *detect(const char *graphroot)
+{
+	static const driver_ops *const known[] = { &overlay_driver_ops, &vfs_driver_ops };
+
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		_cleanup_free_ char *home = xasprintf("%s/%s", graphroot, known[i]->name);
+		if (access(home, F_OK) == 0)
+			return known[i];
+	}
+	return overlay_supported(graphroot) ? &overlay_driver_ops : &vfs_driver_ops;
+}
+
 int driver_open(const char *name, const char *graphroot, const char *runroot,
 		const char *const *options, driver **ret, cpod_error **err)
 {
@@ -40,7 +55,7 @@ int driver_open(const char *name, const char *graphroot, const char *runroot,
 			return cpod_err(err, CPOD_ERR_INVALID, 0, "unknown storage driver '%s'",
 					name);
 	} else {
-		ops = overlay_supported(graphroot) ? &overlay_driver_ops : &vfs_driver_ops;
+		ops = detect(graphroot);
 	}
 	d = xcalloc(1, sizeof(*d));
 	d->ops = ops;

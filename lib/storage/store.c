@@ -21,6 +21,7 @@
 
 #define LOCK_NAME "storage.lock"
 #define IMAGES_DIR "images"
+#define INCOMPLETE_DIR "incomplete"
 #define READ_CHUNK (128 * 1024)
 #define COMMIT_WAIT_MS (60 * 1000) /* longest wait for another writer's commit of a layer */
 
@@ -62,10 +63,76 @@ void store_close(store *s)
 	errno = saved;
 }
 
-/* Writers hold the store lock shared while they have staging work on disk. */
-static int writer_lock(store *s, file_lock *l, cpod_error **err)
+/* A writer holds the store lock shared while it has work on disk that a crash could leave
+ * half done (staging layers, image files before their row, files after their row went), and
+ * keeps a marker in <graphroot>/incomplete/ for as long: a marker left behind is what tells a
+ * later store_open() that leftovers may exist, so the common case opens without a scan. */
+typedef struct {
+	file_lock lock;
+	char *marker;
+} writer;
+
+#define WRITER_INIT                                    \
+	{                                              \
+		.lock = FILE_LOCK_INIT, .marker = NULL \
+	}
+
+static void writer_end(writer *w)
 {
-	return lock_open(s->lockpath, LOCK_SHARED, LOCK_WAIT, l, err);
+	if (w->marker) {
+		unlink(w->marker);
+		free(w->marker);
+		w->marker = NULL;
+	}
+	lock_release(&w->lock);
+}
+#define _cleanup_writer_ __attribute__((cleanup(writer_end)))
+
+static int writer_begin(store *s, writer *w, cpod_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int fd;
+
+	if (lock_open(s->lockpath, LOCK_SHARED, LOCK_WAIT, &w->lock, err) < 0)
+		return -1;
+	id = id_generate(err);
+	if (!id)
+		return -1;
+	w->marker = xasprintf("%s/" INCOMPLETE_DIR "/%s", s->graphroot, id);
+	fd = open(w->marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", w->marker);
+		free(w->marker);
+		w->marker = NULL;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* True when a writer left (or is holding) a marker. */
+static bool incomplete_pending(store *s)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" INCOMPLETE_DIR, s->graphroot);
+	_cleanup_closedir_ DIR *dir = opendir(path);
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			return true;
+	return false;
+}
+
+/* Called after a cleanup, under the exclusive lock: no writer is active. */
+static void incomplete_clear(store *s)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" INCOMPLETE_DIR, s->graphroot);
+	_cleanup_closedir_ DIR *dir = opendir(path);
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(dir), de->d_name, 0);
 }
 
 static void warn_err(const char *what, cpod_error *e)
@@ -140,6 +207,7 @@ out:
 static int open_parts(store *s, const store_opts *o, cpod_error **err)
 {
 	_cleanup_free_ char *images = xasprintf("%s/" IMAGES_DIR, o->graphroot);
+	_cleanup_free_ char *incomplete = xasprintf("%s/" INCOMPLETE_DIR, o->graphroot);
 
 	if (fs_mkdir_p(o->graphroot, 0700) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", o->graphroot);
@@ -147,6 +215,8 @@ static int open_parts(store *s, const store_opts *o, cpod_error **err)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", o->runroot);
 	if (fs_mkdir_p(images, 0700) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", images);
+	if (fs_mkdir_p(incomplete, 0700) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", incomplete);
 	if (meta_open(o->graphroot, &s->m, err) < 0)
 		return -1;
 	return driver_open(o->driver, o->graphroot, o->runroot, o->driver_opts, &s->d, err);
@@ -167,12 +237,18 @@ int store_open(const store_opts *o, store **ret, cpod_error **err)
 	s->lockpath = xasprintf("%s/" LOCK_NAME, o->runroot);
 	if (open_parts(s, o, err) < 0)
 		return cpod_err_prefix(err, "opening the store '%s'", o->graphroot);
-	/* clean only when nobody writes; never wait for a writer */
-	r = lock_try(s->lockpath, LOCK_EXCLUSIVE, &l, err);
-	if (r < 0)
-		return -1;
-	if (r == 0 && cleanup_leftovers(s, err) < 0)
-		return cpod_err_prefix(err, "cleaning the store '%s'", o->graphroot);
+	/* clean only after an interrupted writer, when nobody writes; never wait for a writer */
+	if (incomplete_pending(s)) {
+		r = lock_try(s->lockpath, LOCK_EXCLUSIVE, &l, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (cleanup_leftovers(s, err) < 0)
+				return cpod_err_prefix(err, "cleaning the store '%s'",
+						       o->graphroot);
+			incomplete_clear(s);
+		}
+	}
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -382,7 +458,7 @@ static int apply_staged(store *s, const char *sid, const char *parent, store_rea
 int store_layer_apply(store *s, const char *parent, store_read_fn read, void *cb,
 		      const char *expected_diff_id, store_layer_result *ret, cpod_error **err)
 {
-	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_writer_ writer w = WRITER_INIT;
 	_cleanup_(meta_layer_freep) meta_layer *pl = NULL;
 	_cleanup_free_ char *sid = NULL;
 	store_layer_result res = { 0 };
@@ -392,7 +468,7 @@ int store_layer_apply(store *s, const char *parent, store_read_fn read, void *cb
 		return cpod_err_prefix(err, "applying a layer");
 	if (parent && store_layer_get(s, parent, &pl, err) < 0)
 		return cpod_err_prefix(err, "applying a layer");
-	if (writer_lock(s, &l, err) < 0)
+	if (writer_begin(s, &w, err) < 0)
 		return -1;
 	sid = id_generate(err);
 	if (!sid)
@@ -487,7 +563,9 @@ int store_layer_delete(store *s, const char *layer_id, cpod_error **err)
 	if (!id_is_full(layer_id))
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting layer '%s': bad id",
 				layer_id ? layer_id : "");
-	if (meta_layer_delete(s->m, layer_id, err) < 0)
+	_cleanup_writer_ writer w = WRITER_INIT;
+
+	if (writer_begin(s, &w, err) < 0 || meta_layer_delete(s->m, layer_id, err) < 0)
 		return cpod_err_prefix(err, "deleting layer '%s'", layer_id);
 	remove_files(s, layer_id);
 	return 0;
@@ -605,7 +683,7 @@ static int write_bigdata(store *s, const store_image_spec *spec, const char *dir
 
 static int image_create(store *s, const store_image_spec *spec, cpod_error **err)
 {
-	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_writer_ writer w = WRITER_INIT;
 	_cleanup_free_ char *dir = xasprintf("%s/" IMAGES_DIR "/%s", s->graphroot, spec->id);
 	meta_bigdata *md = xcalloc(spec->n_bigdata + 1, sizeof(*md));
 	meta_image_spec ms = {
@@ -622,7 +700,7 @@ static int image_create(store *s, const store_image_spec *spec, cpod_error **err
 	};
 	int r = -1;
 
-	if (writer_lock(s, &l, err) < 0)
+	if (writer_begin(s, &w, err) < 0)
 		goto out;
 	r = image_exists(s, spec->id, err);
 	if (r != 0) {
@@ -715,7 +793,9 @@ int store_image_delete(store *s, const char *id, bool force, cpod_error **err)
 	if (!id_is_full(id))
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting image '%s': bad id",
 				id ? id : "");
-	if (meta_image_delete(s->m, id, force, &gone, err) < 0)
+	_cleanup_writer_ writer w = WRITER_INIT;
+
+	if (writer_begin(s, &w, err) < 0 || meta_image_delete(s->m, id, force, &gone, err) < 0)
 		return cpod_err_prefix(err, "deleting image '%s'", id);
 	/* the rows are gone: the files follow, failures are only worth a warning */
 	for (meta_layer **l = gone; l && *l; l++)
@@ -763,7 +843,7 @@ int store_image_unmount(store *s, const char *id, bool force, cpod_error **err)
 static int container_layer(store *s, const char *cid, const char *top, const char *image_id,
 			   const char *layer, cpod_error **err)
 {
-	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_writer_ writer w = WRITER_INIT;
 	_cleanup_free_ char *sid = NULL;
 	meta_layer spec = {
 		.id = (char *)layer,
@@ -773,7 +853,7 @@ static int container_layer(store *s, const char *cid, const char *top, const cha
 	};
 	cpod_error *e = NULL;
 
-	if (writer_lock(s, &l, err) < 0 || !(sid = id_generate(err)))
+	if (writer_begin(s, &w, err) < 0 || !(sid = id_generate(err)))
 		return -1;
 	if (s->d->ops->create(s->d, sid, top, err) < 0)
 		return -1;
@@ -816,8 +896,10 @@ int store_container_delete(store *s, const char *container_id, cpod_error **err)
 {
 	_cleanup_free_ char *layer = NULL;
 	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+	_cleanup_writer_ writer w = WRITER_INIT;
 
-	if (meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
+	if (writer_begin(s, &w, err) < 0 ||
+	    meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
 	    meta_layer_get(s->m, layer, &l, err) < 0 ||
 	    s->d->ops->unmount(s->d, layer, true, err) < 0 ||
 	    meta_container_delete(s->m, container_id, err) < 0 ||

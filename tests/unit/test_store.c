@@ -810,6 +810,16 @@ static void test_many_layers(fixture *f)
 	cpod_error_free(err);
 }
 
+static bool touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /* The store lock held shared by a writer stops the cleanup at open, without waiting. */
 static void test_busy_cleanup(fixture *f)
 {
@@ -818,7 +828,9 @@ static void test_busy_cleanup(fixture *f)
 	file_lock l = FILE_LOCK_INIT;
 	cpod_error *err = NULL;
 
-	ok(fs_mkdir_p(sdir, 0700) == 0, "%s: staging dir of a running writer", f->driver);
+	_cleanup_free_ char *marker = xasprintf("%s/incomplete/writer-9999", f->graphroot);
+	ok(fs_mkdir_p(sdir, 0700) == 0 && touch(marker),
+	   "%s: staging dir and marker of a running writer", f->driver);
 	is_int(lock_open(lockpath, LOCK_SHARED, LOCK_WAIT, &l, &err), 0,
 	       "%s: writer holds the store lock", f->driver);
 	store_close(f->s);
@@ -828,6 +840,7 @@ static void test_busy_cleanup(fixture *f)
 	store_close(f->s);
 	f->s = open_store(f);
 	ok(f->s && !exists(sdir), "%s: removed once no writer runs", f->driver);
+	ok(!exists(marker), "%s: and the marker with it", f->driver);
 	cpod_error_free(err);
 }
 
@@ -878,6 +891,7 @@ static void test_leftovers(fixture *f)
 	_cleanup_free_ char *imgdir = xasprintf("%s/images/%s", f->graphroot,
 						"12121212121212121212121212121212121212121212121212"
 						"12121212121212");
+	_cleanup_free_ char *marker = xasprintf("%s/incomplete/killed-writer", f->graphroot);
 	meta_layer *l = NULL;
 	cpod_error *err = NULL;
 
@@ -886,6 +900,11 @@ static void test_leftovers(fixture *f)
 	ok(fs_mkdir_p(gdir, 0700) == 0 && fs_mkdir_p(sdir, 0700) == 0 &&
 		   fs_mkdir_p(orphan, 0700) == 0 && fs_mkdir_p(imgdir, 0700) == 0,
 	   "%s: leftover dirs made", f->driver);
+	/* Without the marker a killed writer leaves, open does not scan: leftovers stay. */
+	store_close(f->s);
+	f->s = open_store(f);
+	ok(f->s && exists(gdir) && exists(orphan), "%s: no marker, no scan", f->driver);
+	ok(touch(marker), "%s: the killed writer's marker", f->driver);
 	store_close(f->s);
 	f->s = open_store(f);
 	ok(f->s != NULL, "%s: store reopened", f->driver);
@@ -898,6 +917,7 @@ static void test_leftovers(fixture *f)
 	ok(!exists(gdir) && !exists(sdir) && !exists(orphan), "%s: leftover layer dirs removed",
 	   f->driver);
 	ok(!exists(imgdir), "%s: image dir without a row removed", f->driver);
+	ok(!exists(marker), "%s: the marker is cleared", f->driver);
 }
 
 static char *run_driver(const char *name)
