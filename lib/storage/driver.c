@@ -101,8 +101,8 @@ static bool ignore_chown(driver *d)
 	return false;
 }
 
-int driver_apply_dir(driver *d, const char *layer_path, struct archive *a,
-		     tar_apply_stats *ret_stats, cpod_error **err)
+int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
+		     struct archive *a, tar_apply_stats *ret_stats, cpod_error **err)
 {
 	_cleanup_close_ int fd = open(layer_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	tar_apply_opts opts = {
@@ -110,6 +110,8 @@ int driver_apply_dir(driver *d, const char *layer_path, struct archive *a,
 		.allow_devices = geteuid() == 0,
 		.rootless = geteuid() != 0,
 		.no_chown = ignore_chown(d),
+		.lower_fds = lower_fds,
+		.n_lower = n_lower,
 	};
 
 	if (fd < 0)

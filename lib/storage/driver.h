@@ -60,6 +60,10 @@ typedef struct {
 		     char **ret_path, cpod_error **err);
 	/* Drops one reference; unmounts at zero or when force. */
 	int (*unmount)(driver *d, const char *id, bool force, cpod_error **err);
+	/* How many references the layer's mount holds (0: not mounted); when mounted and ret_path
+	 * is not NULL, *ret_path gets the mount point.  May be NULL: the driver does not count
+	 * mounts (vfs, whose "mount" is the layer directory itself). */
+	long (*mount_count)(driver *d, const char *id, char **ret_path);
 	/* Writes the layer's own changes (relative to parent, NULL for a base layer) as a tar
 	 * stream to fd. */
 	int (*diff)(driver *d, const char *id, const char *parent, int fd, cpod_error **err);
@@ -96,9 +100,10 @@ int driver_open(const char *name, const char *graphroot, const char *runroot,
 void driver_close(driver *d);
 DEFINE_CLEANUP_FUNC(driver, driver_close)
 
-/* Shared by the drivers: the apply op on the directory layer_path. */
-int driver_apply_dir(driver *d, const char *layer_path, struct archive *a,
-		     tar_apply_stats *ret_stats, cpod_error **err);
+/* Shared by the drivers: the apply op on the directory layer_path; lower_fds (n_lower of them,
+ * nearest first, borrowed) are the lower layers' directories for hard links below (overlay). */
+int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
+		     struct archive *a, tar_apply_stats *ret_stats, cpod_error **err);
 /* Renames the staging directory from to to (in the directory home) durably: the file system
  * is synced before, the directory after. */
 int driver_sync_rename(const char *home, const char *from, const char *to, cpod_error **err);

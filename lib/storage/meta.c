@@ -1007,3 +1007,16 @@ int meta_image_container_counts(meta *m, strv *ret_ids, int64_t **ret_counts, cp
 	*ret_counts = counts;
 	return 0;
 }
+
+int meta_container_layers(meta *m, strv *ret, cpod_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if (db_prepare(m->d, "SELECT layer_id FROM containers_rw ORDER BY container_id", &st, err) <
+	    0)
+		return -1;
+	while ((r = db_step(m->d, st, err)) > 0)
+		strv_push_take(ret, db_column_strdup(st, 0));
+	return r < 0 ? -1 : 0;
+}

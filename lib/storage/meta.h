@@ -190,6 +190,9 @@ int meta_container_get(meta *m, const char *container_id, char **ret_layer, char
 		       cpod_error **err);
 /* Forgets a container (its rw layer row stays; delete it with meta_layer_delete()). */
 int meta_container_delete(meta *m, const char *container_id, cpod_error **err);
+/* The rw layer ids of every container, sorted by container id, appended to *ret (a strv the
+ * caller clears). */
+int meta_container_layers(meta *m, strv *ret, cpod_error **err);
 /* How many containers use each image, in one query: image ids (sorted) into *ret_ids (an
  * empty strv the caller clears) and their counts into *ret_counts (caller frees). */
 int meta_image_container_counts(meta *m, strv *ret_ids, int64_t **ret_counts, cpod_error **err);

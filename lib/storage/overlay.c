@@ -112,8 +112,31 @@ static int overlay_apply(driver *d, const char *sid, struct archive *a, tar_appl
 			 cpod_error **err)
 {
 	_cleanup_free_ char *diff = spath(d, sid, "diff");
+	_cleanup_free_ char *lowerfile = spath(d, sid, "lower"), *lower = NULL;
+	_cleanup_(strv_freep) char **links = NULL;
+	int *fds = NULL, r = -1;
+	size_t n = 0;
 
-	return driver_apply_dir(d, diff, a, ret_stats, err);
+	/* The lower layers, for hard links whose target is below this layer. */
+	if (access(lowerfile, F_OK) == 0 && read_small(lowerfile, &lower, err) < 0)
+		return -1;
+	links = strv_split(lower ? lower : "", ":", 1);
+	fds = xcalloc(strv_length(links) + 1, sizeof(*fds));
+	for (; links[n]; n++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", d->home, links[n]);
+		fds[n] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening lower layer '%s'", path);
+			goto out;
+		}
+	}
+	r = driver_apply_dir(d, diff, fds, n, a, ret_stats, err);
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return r;
 }
 
 static void random_short(char out[SHORT_LEN + 1])
@@ -387,6 +410,30 @@ static int overlay_unmount(driver *d, const char *id, bool force, cpod_error **e
 	return write_count(cpath, 0, err);
 }
 
+/* A count file says nothing once the mount is gone (a reboot empties the runroot, but an
+ * unmount behind cpod's back does not), so only a mounted layer counts. */
+static long overlay_mount_count(driver *d, const char *id, char **ret_path)
+{
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	_cleanup_free_ char *merged = lpath(d, id, "merged");
+	_cleanup_free_ char *cpath = NULL;
+	_cleanup_free_ char *probe = count_path(d, id);
+	cpod_error *e = NULL;
+	long n = 0;
+
+	/* never mounted: no count file, and no lock file is created just to look */
+	if (access(probe, F_OK) < 0 || lock_count(d, id, &l, &cpath, &e) < 0) {
+		cpod_error_free(e);
+		return 0;
+	}
+	read_count(cpath, &n);
+	if (n <= 0 || !driver_is_mountpoint(merged))
+		return 0;
+	if (ret_path)
+		*ret_path = TAKE_PTR(merged);
+	return n;
+}
+
 static int overlay_diff(driver *d, const char *id, const char *parent, int fd, cpod_error **err)
 {
 	_cleanup_free_ char *diff = lpath(d, id, "diff");
@@ -468,6 +515,7 @@ const driver_ops overlay_driver_ops = {
 	.remove = overlay_remove,
 	.mount = overlay_mount,
 	.unmount = overlay_unmount,
+	.mount_count = overlay_mount_count,
 	.diff = overlay_diff,
 	.size = overlay_size,
 	.exists = overlay_exists,

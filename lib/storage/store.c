@@ -1,6 +1,7 @@
 /* The store: meta + driver + tar apply (see store.h for the rules). */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -928,5 +929,102 @@ int store_unmount(store *s, const char *container_id, bool force, cpod_error **e
 	if (meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
 	    s->d->ops->unmount(s->d, layer, force, err) < 0)
 		return cpod_err_prefix(err, "unmounting container '%s'", container_id);
+	return 0;
+}
+
+/* ---- mounts, containers, reset ---- */
+
+int store_image_mounted(store *s, const char *id, long *ret_count, char **ret_path,
+			cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+
+	if (meta_image_get(s->m, id, &img, err) < 0)
+		return -1;
+	*ret_count = s->d->ops->mount_count ? 0 : -1;
+	if (img->top_layer && s->d->ops->mount_count)
+		*ret_count = s->d->ops->mount_count(s->d, img->top_layer, ret_path);
+	return 0;
+}
+
+int store_container_layers(store *s, strv *ret, cpod_error **err)
+{
+	return meta_container_layers(s->m, ret, err);
+}
+
+/* The names in the directory dirfd, . and .. left out. */
+static int dir_names(int dirfd, strv *ret)
+{
+	DIR *dir;
+	struct dirent *de;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, ".."))
+			strv_push(ret, de->d_name);
+	closedir(dir);
+	return 0;
+}
+
+/* Removes what path holds (not path itself), never following a symlink nor crossing into
+ * another mount. */
+static int empty_dir(const char *path, cpod_error **err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_strv_ strv names = STRV_INIT;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening '%s'", path);
+	}
+	if (dir_names(fd, &names) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading '%s'", path);
+	for (size_t i = 0; i < names.n; i++)
+		if (fs_rm_rf_at(fd, names.v[i]) < 0)
+			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "removing '%s/%s'", path,
+					names.v[i]);
+	return 0;
+}
+
+/* Unmounts every layer, whatever its mount count. */
+static int unmount_all(store *s, cpod_error **err)
+{
+	meta_layer **all = NULL;
+	int r = 0;
+
+	if (meta_layer_list(s->m, META_LAYER_LIST_ALL, &all, err) < 0)
+		return -1;
+	for (meta_layer **l = all; *l && r == 0; l++)
+		r = s->d->ops->unmount(s->d, (*l)->id, true, err);
+	meta_layerv_free(all);
+	return r;
+}
+
+int store_destroy(store *s, cpod_error **err)
+{
+	_cleanup_(store_closep) store *owned = s;
+	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
+	int r = lock_try(s->lockpath, LOCK_EXCLUSIVE, &l, err);
+
+	if (r < 0)
+		return cpod_err_prefix(err, "resetting the store '%s'", s->graphroot);
+	if (r == LOCK_BUSY)
+		return cpod_err(err, CPOD_ERR_STATE, 0,
+				"resetting the store '%s': another process is writing to it",
+				s->graphroot);
+	if (unmount_all(s, err) < 0)
+		return cpod_err_prefix(err, "resetting the store '%s'", s->graphroot);
+	/* the database and the driver go first: nothing may hold a file being removed */
+	meta_close(TAKE_PTR(s->m));
+	driver_close(TAKE_PTR(s->d));
+	if (empty_dir(s->graphroot, err) < 0 || empty_dir(s->runroot, err) < 0)
+		return cpod_err_prefix(err, "resetting the store '%s'", s->graphroot);
 	return 0;
 }

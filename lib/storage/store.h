@@ -157,6 +157,22 @@ int store_mount(store *s, const char *container_id, const char *mount_label, cha
 /* Drops one mount reference, unmounting at zero; force unmounts whatever the count. */
 int store_unmount(store *s, const char *container_id, bool force, cpod_error **err);
 
+/* *ret_count: how many references hold the image's mount (store_image_mount() adds one,
+ * store_image_unmount() drops one); 0 when not mounted or for an image without layers; -1
+ * with a driver that does not count mounts (vfs).  When mounted and ret_path is not NULL, *ret_path
+ * gets the mount point.  An unknown id: CPOD_ERR_NOT_FOUND. */
+int store_image_mounted(store *s, const char *id, long *ret_count, char **ret_path,
+			cpod_error **err);
+
+/* Appends the rw layer id of every container to *ret (a strv the caller clears). */
+int store_container_layers(store *s, strv *ret, cpod_error **err);
+
+/* `system reset`: unmounts every layer (forcing), then removes everything in the graphroot and
+ * the runroot (the directories themselves stay), never following a symlink nor crossing into
+ * another mount (a mount left below fails with EBUSY).  Refused with CPOD_ERR_STATE while
+ * another process writes to the store.  s is freed in every case. */
+int store_destroy(store *s, cpod_error **err);
+
 /* ---- usage (system df) ---- */
 
 typedef struct {

@@ -436,6 +436,128 @@ static int apply_node(struct applier *ap, int parent, const char *base, struct a
 	return set_meta(ap, parent, base, -1, e, name, err);
 }
 
+/* Copies the extended attributes of from to to (both open for reading), except overlay's own. */
+static void copy_xattrs(struct applier *ap, int from, int to)
+{
+	char names[65536], value[65536];
+	ssize_t len = flistxattr(from, names, sizeof(names));
+
+	for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t)strlen(names + off) + 1) {
+		const char *n = names + off;
+		ssize_t vl;
+
+		if (str_has_prefix(n, "trusted.overlay.") || str_has_prefix(n, "user.overlay.") ||
+		    (!ap->is_root && (str_has_prefix(n, "trusted.") || str_has_prefix(n, "security"
+											 "."))))
+			continue;
+		vl = fgetxattr(from, n, value, sizeof(value));
+		if (vl >= 0)
+			fsetxattr(to, n, value, (size_t)vl, 0);
+	}
+}
+
+/* Gives to the owner, mode, xattrs and times of from (stat st). */
+static int copy_meta(struct applier *ap, int from, int to, const struct stat *st)
+{
+	const struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+	if (!ap->opts.no_chown && fchown(to, st->st_uid, st->st_gid) < 0 && ap->is_root)
+		return -1;
+	copy_xattrs(ap, from, to);
+	if (fchmod(to, st->st_mode & 07777) < 0 || futimens(to, times) < 0)
+		return -1;
+	return 0;
+}
+
+/* Makes every missing parent directory of target in this layer as the nearest lower layer has
+ * it, so that a copied-up file does not hide its directories' owners and modes. */
+static int copy_up_parents(struct applier *ap, const char *target, const char *name,
+			   cpod_error **err)
+{
+	_cleanup_free_ char *dir = xstrdup(target);
+
+	for (char *slash = strchr(dir, '/'); slash; slash = strchr(slash + 1, '/')) {
+		_cleanup_close_ int here = -1;
+
+		*slash = '\0';
+		here = fs_open_in_root(ap->rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, NULL);
+		if (here < 0) {
+			for (size_t i = 0; i < ap->opts.n_lower; i++) {
+				_cleanup_close_ int from = fs_open_in_root(
+					ap->opts.lower_fds[i], dir,
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, NULL);
+				_cleanup_close_ int made = -1;
+				struct stat st;
+
+				if (from < 0 || fstat(from, &st) < 0)
+					continue;
+				if (fs_mkdir_p_in_root(ap->rootfd, dir, 0700, NULL, err) < 0)
+					return cpod_err_prefix(err, "tar entry '%s'", name);
+				made = fs_open_in_root(ap->rootfd, dir,
+						       O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, err);
+				if (made < 0 || copy_meta(ap, from, made, &st) < 0)
+					return entry_err(err, CPOD_ERR_SYSTEM, errno, name,
+							 "copying up directory '%s'", dir);
+				break;
+			}
+		}
+		*slash = '/';
+	}
+	return 0;
+}
+
+/* Copies the regular file in (a lower layer's lparent/base, stat st) to target in this layer. */
+static int copy_file_up(struct applier *ap, int lparent, const char *base, const struct stat *st,
+			const char *target, const char *name, cpod_error **err)
+{
+	_cleanup_close_ int in = openat(lparent, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *obase = NULL;
+	_cleanup_close_ int oparent = -1, out = -1;
+	char chunk[65536];
+	ssize_t n;
+
+	if (in < 0)
+		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "opening '%s' below", target);
+	if (copy_up_parents(ap, target, name, err) < 0)
+		return -1;
+	oparent = fs_open_parent_in_root(ap->rootfd, target, true, &obase, err);
+	if (oparent < 0)
+		return cpod_err_prefix(err, "tar entry '%s'", name);
+	out = openat(oparent, obase, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "copying up '%s'", target);
+	while ((n = read(in, chunk, sizeof(chunk))) > 0)
+		if (write(out, chunk, (size_t)n) != n)
+			return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "copying up '%s'",
+					 target);
+	if (n < 0 || copy_meta(ap, in, out, st) < 0)
+		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "copying up '%s'", target);
+	return 0;
+}
+
+/* Finds target in the lower layers, nearest first, and copies it up into this layer. */
+static int copy_up(struct applier *ap, const char *target, const char *name, cpod_error **err)
+{
+	for (size_t i = 0; i < ap->opts.n_lower; i++) {
+		_cleanup_free_ char *base = NULL;
+		_cleanup_close_ int lparent =
+			fs_open_parent_in_root(ap->opts.lower_fds[i], target, false, &base, NULL);
+		struct stat st;
+
+		if (lparent < 0 || fstatat(lparent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
+			break; /* a whiteout: deleted in this lower layer */
+		if (!S_ISREG(st.st_mode))
+			return entry_err(err, CPOD_ERR_INVALID, 0, name,
+					 "hard link target '%s' below is not a regular file",
+					 target);
+		return copy_file_up(ap, lparent, base, &st, target, name, err);
+	}
+	return entry_err(err, CPOD_ERR_INVALID, 0, name,
+			 "hard link target '%s' does not exist in this layer or below", target);
+}
+
 /* A hard link must point at a non-directory that this stream wrote (vfs: or that the layer
  * copy holds); its target is resolved inside the layer like any name. */
 static int apply_hardlink(struct applier *ap, int parent, const char *base, struct archive_entry *e,
@@ -452,6 +574,16 @@ static int apply_hardlink(struct applier *ap, int parent, const char *base, stru
 	if (str_eq(target, name))
 		return 0;
 	oparent = fs_open_parent_in_root(ap->rootfd, target, false, &obase, NULL);
+	if ((oparent < 0 || fstatat(oparent, obase, &st, AT_SYMLINK_NOFOLLOW) < 0) &&
+	    ap->opts.mode == TAR_APPLY_OVERLAY && ap->opts.n_lower > 0 &&
+	    !pathset_has(&ap->written, target)) {
+		if (oparent >= 0)
+			close(TAKE_FD(oparent));
+		free(TAKE_PTR(obase));
+		if (copy_up(ap, target, name, err) < 0)
+			return -1;
+		oparent = fs_open_parent_in_root(ap->rootfd, target, false, &obase, NULL);
+	}
 	if (oparent < 0 || fstatat(oparent, obase, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return entry_err(err, CPOD_ERR_INVALID, errno, name,
 				 "hard link target '%s' does not exist in this layer", target);
@@ -565,8 +697,8 @@ static int precheck(struct applier *ap, struct archive_entry *e, const char *nam
 			return cpod_err_prefix(err, "tar entry '%s'", name);
 		/* In overlay mode the layer holds only what this stream wrote: a link to a lower
 		 * layer cannot be made. */
-		if (*target &&
-		    (ap->opts.mode == TAR_APPLY_VFS || pathset_has(&ap->written, target)))
+		if (*target && (ap->opts.mode == TAR_APPLY_VFS || ap->opts.n_lower > 0 ||
+				pathset_has(&ap->written, target)))
 			return 0;
 		return entry_err(err, CPOD_ERR_INVALID, 0, name,
 				 "hard link target '%s' is not an earlier entry of this layer",

@@ -24,8 +24,12 @@
  * has not written so far is removed.  Other ".wh..wh.*" names (aufs metadata) are skipped.
  *
  * Hard links must name an entry written earlier in the same stream (in vfs mode, any
- * non-directory already in the layer copy is also accepted); a link to anything else ("/etc/shadow",
- * "../../x", a lower overlay layer) is rejected with an error naming the entry.
+ * non-directory already in the layer copy is also accepted).  In overlay mode a target that
+ * is not in this layer is looked for in opts->lower_fds (the lower layers' directories,
+ * nearest first, each resolved as its own root): a regular file found there is copied up into
+ * this layer, with its owner, mode and times, and linked, since a hard link cannot span
+ * layers; a whiteout found first means it was deleted.  A link to anything else
+ * ("/etc/shadow", "../../x", a name no layer has) is rejected with an error naming the entry.
  *
  * Metadata.  Ownership (shifted by opts->uid_shift / gid_shift) is applied first, then the
  * xattrs, then the mode (so that chown cannot clear setuid/setgid), then the mtime; the
@@ -56,11 +60,13 @@ typedef enum {
 
 typedef struct {
 	tar_apply_mode mode;
-	bool allow_devices; /* char/block device entries allowed (else rejected) */
-	bool rootless;	    /* user.overlay.opaque instead of trusted.overlay.opaque */
-	bool no_chown;	    /* keep the extracting user as owner */
-	uid_t uid_shift;    /* added to every entry's uid (rootless id mapping) */
-	gid_t gid_shift;    /* added to every entry's gid */
+	bool allow_devices;   /* char/block device entries allowed (else rejected) */
+	bool rootless;	      /* user.overlay.opaque instead of trusted.overlay.opaque */
+	bool no_chown;	      /* keep the extracting user as owner */
+	uid_t uid_shift;      /* added to every entry's uid (rootless id mapping) */
+	gid_t gid_shift;      /* added to every entry's gid */
+	const int *lower_fds; /* overlay: lower layer directories, nearest first (borrowed) */
+	size_t n_lower;
 } tar_apply_opts;
 
 typedef struct {

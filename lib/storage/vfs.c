@@ -130,7 +130,7 @@ static int vfs_apply(driver *d, const char *staging_id, struct archive *a,
 {
 	_cleanup_free_ char *path = staging_path(d, staging_id);
 
-	return driver_apply_dir(d, path, a, ret_stats, err);
+	return driver_apply_dir(d, path, NULL, 0, a, ret_stats, err);
 }
 
 static int vfs_commit(driver *d, const char *staging_id, const char *id, cpod_error **err)

@@ -139,6 +139,9 @@ static void build_upper(tarbuild *t)
 	tb_add(t, "usr/share/doc/.wh..wh..opq", S_IFREG | 0600, "", NULL);
 	tb_add(t, "usr/share/doc/c", S_IFREG | 0644, "c", NULL);
 	tb_add(t, "new", S_IFREG | 04755, "new file", NULL);
+	/* a hard link to a file of the layer below: overlay copies the target up */
+	tb_add(t, "sbin/", S_IFDIR | 0755, NULL, NULL);
+	tb_add(t, "sbin/userfile", S_IFREG | 0640, NULL, "home/user/file");
 	tb_end(t);
 }
 
@@ -363,6 +366,36 @@ static void test_layers(fixture *f)
 	free(b1.mem);
 	free(bz.mem);
 	cpod_error_free(err);
+}
+
+/* A hard link to a name no layer has, or out of the layer, is refused. */
+static void test_bad_hardlinks(fixture *f)
+{
+	static const char *const targets[] = { "bin/nothing", "../../etc/shadow", "/etc/shadow" };
+	meta_layer **all = NULL;
+	int before = meta_layer_list(store_meta(f->s), META_LAYER_LIST_ALL, &all, NULL);
+
+	meta_layerv_free(all);
+	for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+		tarbuild t;
+		store_layer_result r = { 0 };
+		cpod_error *err = NULL;
+
+		tb_begin(&t, false);
+		tb_add(&t, "x/", S_IFDIR | 0755, NULL, NULL);
+		tb_add(&t, "x/link", S_IFREG | 0644, NULL, targets[i]);
+		tb_end(&t);
+		is_int(apply_mem(f->s, f->base, &t, NULL, &r, &err), -1,
+		       "%s: hard link to '%s' refused", f->driver, targets[i]);
+		ok(err && strstr(cpod_error_message(err), "x/link"), "%s: naming the entry: %s",
+		   f->driver, err ? cpod_error_message(err) : "");
+		cpod_error_free(err);
+		store_layer_result_clear(&r);
+		free(t.mem);
+	}
+	is_int(meta_layer_list(store_meta(f->s), META_LAYER_LIST_ALL, &all, NULL), before,
+	       "%s: the refused layers left nothing", f->driver);
+	meta_layerv_free(all);
 }
 
 static void test_bad_layers(fixture *f)
@@ -590,6 +623,16 @@ static char *test_container(fixture *f)
 	ok(strstr(tree, "home/user/file 100640 1000:1000 0,0 x=file [data]") != NULL,
 	   "%s: file owner and xattr kept", f->driver);
 	ok(strstr(tree, "run/fifo 10600 0:0") != NULL, "%s: fifo kept", f->driver);
+	ok(strstr(tree, "sbin/userfile 100640 1000:1000 0,0") != NULL &&
+		   strstr(tree, "home/user/file 100640 1000:1000 0,0") != NULL,
+	   "%s: hard link to a lower layer's file, owner and mode kept", f->driver);
+	{
+		_cleanup_free_ char *a = xasprintf("%s/sbin/userfile", path);
+		_cleanup_free_ char *b = xasprintf("%s/home/user/file", path);
+		struct stat sa, sb;
+		ok(stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino,
+		   "%s: it is one file with the target (copied up in overlay)", f->driver);
+	}
 	ok(strstr(tree, "dev/null 20666 0:0 1,3") != NULL, "%s: device kept", f->driver);
 	ok(strstr(tree, "etc/passwd 100640 0:0 0,0 x= [root:x:0:0\nuser:x:1:1\n]") != NULL,
 	   "%s: changed file has the upper content and mode", f->driver);
@@ -935,6 +978,7 @@ static char *run_driver(const char *name)
 	is_str(store_driver_name(f.s), name, "%s: driver name", name);
 	test_layers(&f);
 	test_bad_layers(&f);
+	test_bad_hardlinks(&f);
 	test_parallel(&f);
 	test_image(&f);
 	tree = test_container(&f);
