@@ -259,6 +259,84 @@ const cli_command cli_commands[] = {
 		.usage = "[options] IMAGE",
 		.example = "cpod history quay.io/fedora/fedora",
 	},
+	{
+		.noun = "image",
+		.verb = "prune",
+		.run = cmd_image_prune,
+		.options = cmd_image_prune_options,
+		.short_help = "Remove unused images",
+		.long_help = "Removes dangling or unused images from local storage.",
+		.usage = "[options]",
+		.example = "cpod image prune",
+	},
+	{
+		.noun = "image",
+		.verb = "tree",
+		.run = cmd_image_tree,
+		.options = cmd_image_tree_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Prints layer hierarchy of an image in a tree format",
+		.usage = "[options] IMAGE",
+		.example = "cpod image tree alpine:latest",
+	},
+	{
+		.noun = "image",
+		.verb = "mount",
+		.run = cmd_image_mount,
+		.options = cmd_image_mount_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Mount an image's root filesystem",
+		.long_help = "cpod image mount\n"
+			     "    Lists all mounted images mount points if no images is "
+			     "specified\n\n"
+			     "  cpod image mount IMAGE-NAME-OR-ID\n"
+			     "    Mounts the specified image and prints the mountpoint",
+		.usage = "[options] [IMAGE...]",
+		.example = "cpod image mount imgID\n"
+			   "cpod image mount imgID1 imgID2 imgID3\n"
+			   "cpod image mount\n"
+			   "cpod image mount --all",
+	},
+	{
+		.noun = "image",
+		.verb = "unmount",
+		.aliases = (const char *const[]){ "umount", NULL },
+		.run = cmd_image_unmount,
+		.options = cmd_image_unmount_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Unmount an image's root filesystem",
+		.long_help = "Image storage increments a mount counter each time an image is "
+			     "mounted.\n\n"
+			     "  When an image is unmounted, the mount counter is decremented. The "
+			     "image's root filesystem is physically unmounted only when the mount "
+			     "counter reaches zero indicating no other processes are using the "
+			     "mount.\n\n"
+			     "  An unmount can be forced with the --force flag.",
+		.usage = "[options] IMAGE [IMAGE...]",
+		.example = "cpod image unmount imgID\n"
+			   "cpod image unmount imgID1 imgID2 imgID3\n"
+			   "cpod image unmount --all",
+	},
+	{
+		.noun = "system",
+		.verb = "df",
+		.run = cmd_system_df,
+		.options = cmd_system_df_options,
+		.short_help = "Show cpod disk usage",
+		.long_help = "cpod system df\n\n  Show cpod disk usage",
+		.usage = "[options]",
+	},
+	{
+		.noun = "system",
+		.verb = "reset",
+		.run = cmd_system_reset,
+		.options = cmd_system_reset_options,
+		.short_help = "Reset cpod storage",
+		.long_help = "Reset cpod storage back to default state\n\n"
+			     "  All containers will be stopped and removed, and all images, "
+			     "volumes, networks and container content will be removed.",
+		.usage = "[options]",
+	},
 	{ .verb = NULL },
 };
 

@@ -175,6 +175,18 @@ extern const cli_option cmd_image_rm_options[];
 int cmd_image_rm(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 int cmd_image_tag(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 int cmd_image_untag(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_prune_options[];
+int cmd_image_prune(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_tree_options[];
+int cmd_image_tree(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_mount_options[];
+int cmd_image_mount(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_unmount_options[];
+int cmd_image_unmount(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_system_df_options[];
+int cmd_system_df(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_system_reset_options[];
+int cmd_system_reset(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_inspect_options[];
 int cmd_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 
@@ -194,6 +206,11 @@ struct json_object *cli_json_strings(const strv *v);
  * ("1.23 MB"); cli_time_ago: "2 days ago"; cli_time_string: Go's time.Time.String() in UTC
  * ("2024-01-02 15:04:05 +0000 UTC"); cli_rfc3339: "2024-01-02T15:04:05Z". */
 char *cli_human_size(int64_t size);
+
+/* Reads a [y/N] answer from stdin as podman does (Go's ReadString('\n')): *yes when it starts
+ * with y or Y.  -1 when stdin ends before a newline (podman's "EOF"; errno set on a read
+ * error). */
+int cli_confirm(bool *yes);
 char *cli_time_ago(time_t t);
 char *cli_time_string(time_t t);
 char *cli_rfc3339(time_t t);

@@ -1,7 +1,10 @@
 /* Printing results: JSON as podman prints it, and --format. */
 #include "commands.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,5 +86,20 @@ int cli_print_format(FILE *out, const char *format, json_object *obj, cpod_error
 		return -1;
 	tabwriter_format(&aligned, b.s, b.len, &TABWRITER_PODMAN);
 	fwrite(aligned.s, 1, aligned.len, out);
+	return 0;
+}
+
+int cli_confirm(bool *yes)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	fflush(stdout);
+	errno = 0;
+	n = getline(&line, &cap, stdin);
+	if (n <= 0 || line[n - 1] != '\n')
+		return -1;
+	*yes = tolower((unsigned char)line[0]) == 'y';
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <cpod/image.h>
 #include <cpod/log.h>
 #include <cpod/runtime.h>
+#include <cpod/system.h>
 #include <cpod/version.h>
 
 #endif

@@ -75,6 +75,34 @@ CPOD_EXPORT int cpod_image_remove(cpod_runtime *rt, const char *name, int force,
 CPOD_EXPORT struct json_object *cpod_image_history(cpod_runtime *rt, const char *name,
 						   cpod_error **err);
 
+/* `cpod image prune`: removes the dangling images (no name), or with all every image, that no
+ * container uses, in one pass (cpod's images have no parent chains that a removal could leave
+ * dangling).  filters: "until=TIME", "label=KEY[=VALUE]" (the image must have it),
+ * "label!=KEY[=VALUE]" (the image must not), and the other keys of cpod_image_list(); a bad
+ * filter is CPOD_ERR_INVALID.  *ret_removed (may be NULL) is set even on failure: a JSON array
+ * of the IDs removed. */
+CPOD_EXPORT int cpod_image_prune(cpod_runtime *rt, int all, const char *const *filters,
+				 struct json_object **ret_removed, cpod_error **err);
+
+/* `cpod image tree NAME`: podman's text ("Image ID: ...", "Tags:", "Size:", then the layers
+ * drawn as a tree), ending with a newline; with whatrequires the layers stacked on the image's
+ * top layer instead of those below it.  The caller frees the string. */
+CPOD_EXPORT char *cpod_image_tree(cpod_runtime *rt, const char *name, int whatrequires,
+				  cpod_error **err);
+
+/* `cpod image mount NAME`: mounts the image read-only, one more reference each call.  Returns
+ * {Id, Names, Repositories (its tags), Path}.  With the vfs driver the path is the layer
+ * directory itself: do not write there. */
+CPOD_EXPORT struct json_object *cpod_image_mount(cpod_runtime *rt, const char *name,
+						 cpod_error **err);
+/* `cpod image unmount NAME`: drops one reference (every one with force), unmounting at zero.
+ * An image that is not mounted: CPOD_ERR_STATE.  Returns the image ID (caller frees). */
+CPOD_EXPORT char *cpod_image_unmount(cpod_runtime *rt, const char *name, int force,
+				     cpod_error **err);
+/* The mounted images: a JSON array of {Id, Names, Repositories, Path, Count}.  The vfs driver
+ * does not count mounts: with it the array is always empty. */
+CPOD_EXPORT struct json_object *cpod_image_mounted(cpod_runtime *rt, cpod_error **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "common/strv.h"
 #include "engine/runtime_internal.h"
 #include "image/local.h"
+#include "image/manage.h"
 #include "common/banned.h"
 
 char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_error **err)
@@ -117,4 +118,72 @@ struct json_object *cpod_image_history(cpod_runtime *rt, const char *name, cpod_
 	if (!s || image_lookup(s, name, &img, err) < 0)
 		return NULL;
 	return image_history_records(s, img, err);
+}
+
+int cpod_image_prune(cpod_runtime *rt, int all, const char *const *filters,
+		     struct json_object **ret_removed, cpod_error **err)
+{
+	_cleanup_strv_ strv removed = STRV_INIT;
+	store *s = engine_store(rt, err);
+	int r = s ? image_prune(s, all, filters, &removed, err) : -1;
+
+	if (ret_removed)
+		*ret_removed = jstrv(&removed);
+	return r;
+}
+
+char *cpod_image_tree(cpod_runtime *rt, const char *name, int whatrequires, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	store *s = engine_store(rt, err);
+	char *text = NULL;
+
+	if (!s || image_lookup(s, name, &img, err) < 0 ||
+	    image_tree(s, img, whatrequires, &text, err) < 0)
+		return NULL;
+	return text;
+}
+
+static struct json_object *names_json(char *const *names, bool tags_only)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; names[i]; i++)
+		if (!tags_only || !strchr(names[i], '@'))
+			json_object_array_add(a, json_object_new_string(names[i]));
+	return a;
+}
+
+struct json_object *cpod_image_mount(cpod_runtime *rt, const char *name, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	_cleanup_free_ char *path = NULL;
+	store *s = engine_store(rt, err);
+	struct json_object *o;
+
+	if (!s || image_lookup(s, name, &img, err) < 0 || image_mount(s, img, &path, err) < 0)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "Id", json_object_new_string(img->id));
+	json_object_object_add(o, "Names", names_json(img->names, false));
+	json_object_object_add(o, "Repositories", names_json(img->names, true));
+	json_object_object_add(o, "Path", json_object_new_string(path));
+	return o;
+}
+
+char *cpod_image_unmount(cpod_runtime *rt, const char *name, int force, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	store *s = engine_store(rt, err);
+
+	if (!s || image_lookup(s, name, &img, err) < 0 || image_unmount(s, img, force, err) < 0)
+		return NULL;
+	return TAKE_PTR(img->id);
+}
+
+struct json_object *cpod_image_mounted(cpod_runtime *rt, cpod_error **err)
+{
+	store *s = engine_store(rt, err);
+
+	return s ? image_mounted(s, err) : NULL;
 }
