@@ -16,27 +16,7 @@
 
 static char tmp[] = "/tmp/cpod-test-auth-XXXXXX";
 
-static char *path_of(const char *rel)
-{
-	return xasprintf("%s/%s", tmp, rel);
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	_cleanup_free_ char *p = path_of(rel);
-	FILE *f;
-
-	for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	f = fopen(p, "w");
-	if (!f)
-		abort();
-	fputs(text, f);
-	fclose(f);
-}
+#include "tmpdir.h"
 
 static char *read_text(const char *rel)
 {
@@ -46,17 +26,6 @@ static char *read_text(const char *rel)
 	if (buf_read_file(&b, p) < 0)
 		return NULL;
 	return buf_detach(&b, NULL);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void clean_dir(void)
-{
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(tmp, 0700);
 }
 
 /* Options with every location under the test directory. */
@@ -409,6 +378,6 @@ int main(void)
 	test_lookup();
 	test_malformed();
 	test_write();
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(tmp, tmpdir_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return done_testing();
 }

@@ -12,38 +12,7 @@
 
 static char tmp[] = "/tmp/cpod-test-registries-conf-XXXXXX";
 
-static char *path_of(const char *rel)
-{
-	return xasprintf("%s/%s", tmp, rel);
-}
-
-static void write_file(const char *rel, const char *text)
-{
-	_cleanup_free_ char *p = path_of(rel);
-	FILE *f;
-
-	for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	f = fopen(p, "w");
-	if (!f)
-		abort();
-	fputs(text, f);
-	fclose(f);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
-static void clean_dir(void)
-{
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	mkdir(tmp, 0700);
-}
+#include "tmpdir.h"
 
 static registries_conf *parse(const char *text, bool force_v2, cpod_error **err)
 {
@@ -543,6 +512,6 @@ int main(void)
 	test_errors();
 	test_load();
 	test_real_files();
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(tmp, tmpdir_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return done_testing();
 }
