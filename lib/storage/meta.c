@@ -162,18 +162,64 @@ void meta_bigdatav_free(meta_bigdata *v, size_t n)
 }
 
 /* Growing NULL-terminated vectors of records. */
-static void layerv_push(meta_layer ***v, size_t *n, meta_layer *l)
+/* A kind of record read from rows: how to make one from a row, and how to free one. */
+typedef struct {
+	void *(*from_row)(sqlite3_stmt *st);
+	void (*free_one)(void *rec);
+} row_kind;
+
+static void rowv_free(const row_kind *k, void **v)
 {
-	*v = xreallocarray(*v, *n + 2, sizeof(**v));
-	(*v)[(*n)++] = l;
-	(*v)[*n] = NULL;
+	for (size_t i = 0; v && v[i]; i++)
+		k->free_one(v[i]);
+	free(v);
 }
 
-static void imagev_push(meta_image ***v, size_t *n, meta_image *img)
+/* Runs sql with up to two text parameters (types "", "t" or "tt") and collects one record a
+ * row.  Returns the count; *ret is NULL-terminated. */
+static int query_rows(meta *m, const row_kind *k, const char *sql, const char *types, const char *a,
+		      const char *b, void ***ret, cpod_error **err)
 {
-	*v = xreallocarray(*v, *n + 2, sizeof(**v));
-	(*v)[(*n)++] = img;
-	(*v)[*n] = NULL;
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	void **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	int r;
+
+	if (db_prepare(m->d, sql, &st, err) < 0 || db_bind(m->d, st, err, types, a, b) < 0) {
+		free(v);
+		return -1;
+	}
+	while ((r = db_step(m->d, st, err)) > 0) {
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = k->from_row(st);
+		v[n] = NULL;
+	}
+	if (r < 0) {
+		rowv_free(k, v);
+		return -1;
+	}
+	*ret = v;
+	return (int)n;
+}
+
+/* Like query_rows() for the first record: none is CPOD_ERR_NOT_FOUND with message nf. */
+static int query_row(meta *m, const row_kind *k, const char *sql, const char *types, const char *a,
+		     const char *b, const char *nf, void **ret, cpod_error **err)
+{
+	void **v = NULL;
+	int n = query_rows(m, k, sql, types, a, b, &v, err);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		free(v);
+		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "%s", nf);
+	}
+	*ret = v[0];
+	for (int i = 1; i < n; i++)
+		k->free_one(v[i]);
+	free(v);
+	return 0;
 }
 
 static int64_t now_ns(void)
@@ -258,48 +304,31 @@ static meta_layer *layer_from_row(sqlite3_stmt *st)
 	return l;
 }
 
+static void *layer_row(sqlite3_stmt *st)
+{
+	return layer_from_row(st);
+}
+
+static void layer_free_one(void *l)
+{
+	meta_layer_free(l);
+}
+
+static const row_kind layer_kind = { layer_row, layer_free_one };
+
 /* Runs a query returning LAYER_COLS rows, with up to two text parameters (types "t"/"tt").
  * Returns the number of layers; *ret is NULL-terminated. */
 static int query_layers(meta *m, const char *sql, const char *types, const char *a, const char *b,
 			meta_layer ***ret, cpod_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	meta_layer **v = NULL;
-	size_t n = 0;
-	int r;
-
-	if (db_prepare(m->d, sql, &st, err) < 0 || db_bind(m->d, st, err, types, a, b) < 0)
-		return -1;
-	while ((r = db_step(m->d, st, err)) > 0)
-		layerv_push(&v, &n, layer_from_row(st));
-	if (r < 0) {
-		meta_layerv_free(v);
-		return -1;
-	}
-	if (!v)
-		v = xcalloc(1, sizeof(*v));
-	*ret = v;
-	return (int)n;
+	return query_rows(m, &layer_kind, sql, types, a, b, (void ***)ret, err);
 }
 
 /* Like query_layers(), for one layer: missing is CPOD_ERR_NOT_FOUND with message nf. */
 static int query_layer(meta *m, const char *sql, const char *types, const char *a, const char *b,
 		       const char *nf, meta_layer **ret, cpod_error **err)
 {
-	meta_layer **v = NULL;
-	int n = query_layers(m, sql, types, a, b, &v, err);
-
-	if (n < 0)
-		return -1;
-	if (n == 0) {
-		meta_layerv_free(v);
-		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "%s", nf);
-	}
-	*ret = TAKE_PTR(v[0]);
-	for (int i = 1; i < n; i++)
-		meta_layer_free(v[i]);
-	free(v);
-	return 0;
+	return query_row(m, &layer_kind, sql, types, a, b, nf, (void **)ret, err);
 }
 
 int meta_layer_get(meta *m, const char *id, meta_layer **ret, cpod_error **err)
@@ -533,29 +562,26 @@ static meta_image *image_from_row(sqlite3_stmt *st)
 	return img;
 }
 
+static void *image_row(sqlite3_stmt *st)
+{
+	return image_from_row(st);
+}
+
+static void image_free_one(void *img)
+{
+	meta_image_free(img);
+}
+
+static const row_kind image_kind = { image_row, image_free_one };
+
 /* Runs IMAGE_SELECT + where with text parameters a, b (types "", "t" or "tt").
  * Returns the number of images; *ret is NULL-terminated. */
 static int query_images(meta *m, const char *where, const char *types, const char *a, const char *b,
 			meta_image ***ret, cpod_error **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	_cleanup_free_ char *sql = xasprintf("%s %s", IMAGE_SELECT, where);
-	meta_image **v = NULL;
-	size_t n = 0;
-	int r;
 
-	if (db_prepare(m->d, sql, &st, err) < 0 || db_bind(m->d, st, err, types, a, b) < 0)
-		return -1;
-	while ((r = db_step(m->d, st, err)) > 0)
-		imagev_push(&v, &n, image_from_row(st));
-	if (r < 0) {
-		meta_imagev_free(v);
-		return -1;
-	}
-	if (!v)
-		v = xcalloc(1, sizeof(*v));
-	*ret = v;
-	return (int)n;
+	return query_rows(m, &image_kind, sql, types, a, b, (void ***)ret, err);
 }
 
 /* Like query_images() for the first image; none is CPOD_ERR_NOT_FOUND "<what>: image not
@@ -563,20 +589,10 @@ static int query_images(meta *m, const char *where, const char *types, const cha
 static int query_image(meta *m, const char *where, const char *types, const char *a, const char *b,
 		       const char *what, meta_image **ret, cpod_error **err)
 {
-	meta_image **v = NULL;
-	int n = query_images(m, where, types, a, b, &v, err);
+	_cleanup_free_ char *sql = xasprintf("%s %s", IMAGE_SELECT, where);
+	_cleanup_free_ char *nf = xasprintf("%s: image not known", what);
 
-	if (n < 0)
-		return -1;
-	if (n == 0) {
-		meta_imagev_free(v);
-		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "%s: image not known", what);
-	}
-	*ret = TAKE_PTR(v[0]);
-	for (int i = 1; i < n; i++)
-		meta_image_free(v[i]);
-	free(v);
-	return 0;
+	return query_row(m, &image_kind, sql, types, a, b, nf, (void **)ret, err);
 }
 
 int meta_image_get(meta *m, const char *id, meta_image **ret, cpod_error **err)
@@ -850,7 +866,9 @@ static int prune_layers(meta *m, const char *top, meta_layer ***v, size_t *n, cp
 			return 0;
 		if (meta_layer_get(m, next, &l, err) < 0)
 			return -1;
-		layerv_push(v, n, l);
+		*v = xreallocarray(*v, *n + 2, sizeof(**v));
+		(*v)[(*n)++] = l;
+		(*v)[*n] = NULL;
 		if (db_run(m->d, err, "DELETE FROM layers WHERE id = ?1", "t", next) < 0)
 			return -1;
 		free(next);
