@@ -225,7 +225,7 @@ static int fn_not(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int fn_len(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	jo *v = args[0];
-	size_t len;
+	size_t len = 0;
 
 	switch (json_object_get_type(v)) {
 	case json_type_string:
@@ -249,7 +249,7 @@ static int fn_len(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int index_one(struct tmpl_exec *x, jo *v, jo *idx, jo **ret)
 {
 	int64_t i;
-	size_t len;
+	size_t len = 0;
 
 	switch (json_object_get_type(v)) {
 	case json_type_object:
@@ -317,8 +317,8 @@ static int fn_println(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int fn_printf(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	buf b, tmp = BUF_INIT;
-	const char *f;
-	size_t len;
+	const char *f = NULL;
+	size_t len = 0;
 	int r;
 
 	if (!json_object_is_type(args[0], json_type_string))
@@ -345,8 +345,8 @@ static int fn_json(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int fn_join(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	_cleanup_buf_ buf tmp = BUF_INIT;
-	const char *sep;
-	size_t seplen, len;
+	const char *sep = NULL;
+	size_t seplen = 0, len = 0;
 	buf b;
 	int r = 0;
 
@@ -380,8 +380,8 @@ static int change_case(struct tmpl_exec *x, jo *v, int how, jo **ret)
 {
 	_cleanup_buf_ buf tmp = BUF_INIT;
 	_cleanup_free_ char *s = NULL;
-	const char *in;
-	size_t n;
+	const char *in = NULL;
+	size_t n = 0;
 	bool sep = true;
 
 	if (arg_string(x, v, &tmp, &in, &n) < 0)
@@ -421,8 +421,8 @@ static int fn_title(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int fn_truncate(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	_cleanup_buf_ buf tmp = BUF_INIT;
-	const char *s;
-	size_t len;
+	const char *s = NULL;
+	size_t len = 0;
 	int64_t max = 0;
 
 	if (arg_string(x, args[0], &tmp, &s, &len) < 0 || arg_int(x, args[1], &max) < 0)
@@ -437,8 +437,8 @@ static int fn_truncate(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 static int fn_split(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	_cleanup_buf_ buf t1 = BUF_INIT, t2 = BUF_INIT;
-	const char *s, *sep;
-	size_t len, seplen, i = 0;
+	const char *s = NULL, *sep = NULL;
+	size_t len = 0, seplen = 0, i = 0;
 	jo *arr;
 
 	if (arg_string(x, args[0], &t1, &s, &len) < 0 ||
@@ -477,8 +477,8 @@ static int fn_pad(struct tmpl_exec *x, jo *const *args, size_t n, jo **ret)
 {
 	_cleanup_buf_ buf tmp = BUF_INIT;
 	_cleanup_free_ char *s = NULL;
-	const char *in;
-	size_t len;
+	const char *in = NULL;
+	size_t len = 0;
 	int64_t pre = 0, post = 0;
 
 	if (arg_string(x, args[0], &tmp, &in, &len) < 0 || arg_int(x, args[1], &pre) < 0 ||

@@ -552,7 +552,7 @@ int store_layer_diff(store *s, const char *layer_id, int fd, cpod_error **err)
 {
 	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
 
-	if (store_layer_get(s, layer_id, &l, err) < 0)
+	if (store_layer_get(s, layer_id, &l, err) < 0 || !l)
 		return -1;
 	if (s->d->ops->diff(s->d, l->id, l->parent, fd, err) < 0)
 		return cpod_err_prefix(err, "layer '%s'", layer_id);
