@@ -204,28 +204,28 @@ static json_object *host_info(cpod_runtime *rt, cpod_error **err)
 	return host;
 }
 
-/* The driver the store will use when none is configured: overlay where the kernel has it. */
-static const char *default_driver(void)
+/* What the store holds, as podman shows it; the driver is the one the open store uses. */
+static json_object *store_info(cpod_runtime *rt, cpod_error **err)
 {
-	_cleanup_buf_ buf b = BUF_INIT;
-
-	b.cap = 1 << 16;
-	if (buf_read_file(&b, "/proc/filesystems") == 0 && strstr(b.s, "\toverlay\n"))
-		return "overlay";
-	return "vfs";
-}
-
-static json_object *store_info(cpod_runtime *rt)
-{
-	json_object *s = json_object_new_object();
 	const storage_conf *sc = rt->sc;
 	_cleanup_free_ char *volumes = xasprintf("%s/volumes", sc->graphroot);
 	_cleanup_strv_free_ char **opts = storage_conf_driver_options(sc, sc->driver);
+	store *st = engine_store(rt, err);
+	meta_image **imgs = NULL;
+	json_object *s, *images;
+	int n;
 
+	if (!st || (n = store_image_list(st, &imgs, err)) < 0)
+		return NULL;
+	meta_imagev_free(imgs);
+	s = json_object_new_object();
+	images = json_object_new_object();
+	jadd(images, "number", json_object_new_int64(n));
 	jadd(s, "configFile", jstr(sc->path ? sc->path : ""));
-	jadd(s, "graphDriverName", jstr(*sc->driver ? sc->driver : default_driver()));
+	jadd(s, "graphDriverName", jstr(store_driver_name(st)));
 	jadd(s, "graphOptions", jstrv(opts));
 	jadd(s, "graphRoot", jstr(sc->graphroot));
+	jadd(s, "imageStore", images);
 	jadd(s, "runRoot", jstr(sc->runroot));
 	jadd(s, "volumePath", jstr(rt->volumepath ? rt->volumepath : volumes));
 	jadd(s, "imageCopyTmpDir", jstr(rt->tmpdir ? rt->tmpdir : rt->cc->image_copy_tmp_dir));
@@ -268,7 +268,7 @@ json_object *cpod_info(cpod_runtime *rt, cpod_error **err)
 {
 	_cleanup_registries_conf_ registries_conf *rc = NULL;
 	_cleanup_json_ json_object *version = NULL;
-	json_object *info, *host;
+	json_object *info, *host, *stor;
 
 	if (registries_conf_load(NULL, &rc, err) < 0)
 		return NULL;
@@ -278,7 +278,12 @@ json_object *cpod_info(cpod_runtime *rt, cpod_error **err)
 	info = json_object_new_object();
 	version = cpod_version_info();
 	jadd(info, "host", host);
-	jadd(info, "store", store_info(rt));
+	stor = store_info(rt, err);
+	if (!stor) {
+		json_object_put(info);
+		return NULL;
+	}
+	jadd(info, "store", stor);
 	jadd(info, "registries", registries_info(rc));
 	jadd(info, "configFiles", config_files(rt, rc));
 	jadd(info, "version", json_object_get(json_object_object_get(version, "Client")));

@@ -109,3 +109,23 @@ load helpers
 	run_cpod version --format json
 	is "$(echo "$output" | jq -r .Client.Os)" linux
 }
+
+@test "info: the store's driver and image count come from the open store" {
+	run_cpod info --format '{{.Store.ImageStore.Number}}'
+	is "$output" "0" "no images yet"
+	dir=$CPOD_TEST_DIR/rootfs
+	mkdir -p "$dir/etc"
+	echo hi >"$dir/etc/hi"
+	tar -C "$dir" -cf "$CPOD_TEST_DIR/r.tar" .
+	run_cpod import -q "$CPOD_TEST_DIR/r.tar" counted
+	run_cpod info --format '{{.Store.ImageStore.Number}}'
+	is "$output" "1" "one image"
+	vroot=$CPOD_TEST_DIR/vfsroot
+	run "$CPOD" --root "$vroot" --runroot "$CPOD_TEST_DIR/vfsrun" --storage-driver vfs \
+		info --format '{{.Store.GraphDriverName}}'
+	is "$output" "vfs" "--storage-driver vfs"
+	# Once chosen, a store keeps its driver when none is configured.
+	run "$CPOD" --root "$vroot" --runroot "$CPOD_TEST_DIR/vfsrun" info \
+		--format '{{.Store.GraphDriverName}}'
+	is "$output" "vfs" "the store's existing driver"
+}

@@ -99,3 +99,61 @@ assert_no_leftovers() {
 	done
 	assert_no_leftovers
 }
+
+# Hostile tarballs made with python's tarfile: each import fails naming the entry, and leaves
+# the store as it was and nothing outside it.
+make_hostile() {	# make_hostile KIND FILE
+	python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+kind, path = sys.argv[1], sys.argv[2]
+with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+    def add_file(name, data=b"x"):
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    add_file("ok")
+    if kind == "hardlink-shadow":
+        info = tarfile.TarInfo("stolen")
+        info.type = tarfile.LNKTYPE
+        info.linkname = "/etc/shadow"
+        t.addfile(info)
+    elif kind == "hardlink-up":
+        info = tarfile.TarInfo("stolen")
+        info.type = tarfile.LNKTYPE
+        info.linkname = "../../../../etc/shadow"
+        t.addfile(info)
+    elif kind == "whiteout-up":
+        add_file("dir/.wh..", b"")
+    elif kind == "long-name":
+        add_file("d/" + "n" * 10240)
+    elif kind == "symlink-escape":
+        info = tarfile.TarInfo("up")
+        info.type = tarfile.SYMTYPE
+        info.linkname = "../../../../../../tmp"
+        t.addfile(info)
+        add_file("up/cpod-escaped-" + str(__import__("os").getppid()))
+PY
+}
+
+@test "hostile tarballs: hard links out, whiteouts out, huge names; nothing escapes" {
+	run_cpod images -q --no-trunc
+	before=$output
+	for kind in hardlink-shadow hardlink-up whiteout-up long-name; do
+		make_hostile "$kind" "$CPOD_TEST_DIR/$kind.tar"
+		run_cpod 125 import "$CPOD_TEST_DIR/$kind.tar" "hostile-$kind"
+		case $kind in
+		hardlink-*) is "$output" "*tar entry 'stolen'*" "$kind: the entry is named" ;;
+		whiteout-up) is "$output" "*tar entry 'dir/.wh..'*" "$kind: the entry is named" ;;
+		long-name) is "$output" "*tar entry 'd/nnnn*" "$kind: the entry is named" ;;
+		esac
+	done
+	run_cpod images -q --no-trunc
+	is "$output" "$before" "the store is unchanged"
+	assert_no_leftovers
+
+	# A symlink pointing up and a file written through it land inside the layer (as podman
+	# resolves them), never in the host's /tmp.
+	make_hostile symlink-escape "$CPOD_TEST_DIR/symlink.tar"
+	run_cpod '?' import "$CPOD_TEST_DIR/symlink.tar" hostile-symlink
+	[ -z "$(ls /tmp | grep '^cpod-escaped-' || true)" ] || die "a file escaped into /tmp"
+}
