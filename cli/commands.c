@@ -337,6 +337,22 @@ const cli_command cli_commands[] = {
 			     "volumes, networks and container content will be removed.",
 		.usage = "[options]",
 	},
+	{
+		.noun = "image",
+		.verb = "pull",
+		.toplevel = "pull",
+		.run = cmd_image_pull,
+		.options = cmd_image_pull_options,
+		CLI_ARGS(1, CLI_ARGS_MANY),
+		.short_help = "Pull an image from a registry",
+		.long_help = "Pulls an image from a registry and stores it locally.\n\n"
+			     "  An image can be pulled by tag or digest. If a tag is not "
+			     "specified, the image with the 'latest' tag is pulled.",
+		.usage = "[options] IMAGE [IMAGE...]",
+		.example = "cpod pull imageName\n"
+			   "cpod pull fedora:latest\n"
+			   "cpod pull --arch=arm64 busybox",
+	},
 	{ .verb = NULL },
 };
 

@@ -167,6 +167,8 @@ extern const cli_option cmd_image_history_options[];
 int cmd_image_history(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_import_options[];
 int cmd_image_import(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_pull_options[];
+int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_inspect_options[];
 int cmd_image_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_list_options[];

@@ -37,6 +37,40 @@ typedef struct {
 CPOD_EXPORT char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts,
 				    cpod_error **err);
 
+/* Called with each progress line of a pull, as podman prints them to stderr without a
+ * terminal ("Trying to pull REF...", "Getting image source signatures", "Copying blob
+ * sha256:...", "Copying config sha256:...", "Writing manifest to image destination",
+ * "Storing signatures"), without the newline.  line lives for the call only. */
+/* cpod_pull_opts.tls_verify: --tls-verify unset (a zeroed struct), =true, =false. */
+#define CPOD_TLS_VERIFY_DEFAULT 0
+#define CPOD_TLS_VERIFY_ON 1
+#define CPOD_TLS_VERIFY_OFF 2
+
+typedef void (*cpod_pull_progress_fn)(void *data, const char *line);
+
+typedef struct {
+	size_t struct_size;    /* sizeof(cpod_pull_opts) */
+	const char *reference; /* "busybox", "quay.io/x/y:tag", "docker://...", "x@sha256:..." */
+	const char *os, *arch, *variant; /* NULL: the host's (for manifest lists) */
+	const char *authfile;		 /* NULL: the default auth.json lookup */
+	const char *creds;    /* "user:password" or "user" (empty password); NULL: auth.json */
+	const char *cert_dir; /* NULL: /etc/containers/certs.d, /etc/docker/certs.d */
+	int tls_verify;	      /* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
+	const char *signature_policy;	/* NULL: the default policy.json */
+	int retries;			/* extra attempts after a network error (podman: 3) */
+	int retry_delay_ms;		/* between attempts; 0: none */
+	cpod_pull_progress_fn progress; /* may be NULL */
+	void *progress_data;
+} cpod_pull_opts;
+
+/* `cpod pull`: resolves the reference (short names through registries.conf), downloads the
+ * image and stores it.  Returns the image ID (64 hex digits; caller frees).  Errors:
+ * CPOD_ERR_INVALID for a bad reference, a refused policy or an unsupported transport,
+ * CPOD_ERR_AUTH when the registry refuses the credentials, CPOD_ERR_NOT_FOUND for an unknown
+ * manifest, CPOD_ERR_REGISTRY for a digest or size mismatch, CPOD_ERR_SYSTEM for network
+ * errors.  A failed pull leaves the store as it was. */
+CPOD_EXPORT char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error **err);
+
 /* `cpod images`: every image, as podman's ImageSummary records: Id, ParentId, RepoTags,
  * RepoDigests, Names, Digest, Created (unix seconds), Size, VirtualSize, SharedSize, Labels,
  * Containers, Dangling, ReadOnly, History.  With all == 0, intermediate images are left out

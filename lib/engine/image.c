@@ -6,9 +6,11 @@
 
 #include "common/cleanup.h"
 #include "common/strv.h"
+#include "common/xalloc.h"
 #include "engine/runtime_internal.h"
 #include "image/local.h"
 #include "image/manage.h"
+#include "image/pull.h"
 #include "common/banned.h"
 
 char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_error **err)
@@ -31,6 +33,49 @@ char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_err
 		.variant = o.variant,
 	};
 	if (image_import(s, &io, &id, err) < 0)
+		return NULL;
+	return id;
+}
+
+char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error **err)
+{
+	cpod_pull_opts o = { 0 };
+	_cleanup_free_ char *user = NULL;
+	const char *pass = NULL, *colon;
+	store *s = engine_store(rt, err);
+	char *id = NULL;
+
+	if (!s)
+		return NULL;
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	if (o.creds) {
+		if (!*o.creds || *o.creds == ':') {
+			cpod_err(err, CPOD_ERR_INVALID, 0, "credentials can't be empty");
+			return NULL;
+		}
+		colon = strchr(o.creds, ':');
+		user = colon ? xstrndup(o.creds, (size_t)(colon - o.creds)) : xstrdup(o.creds);
+		pass = colon ? colon + 1 : "";
+	}
+	image_pull_opts po = {
+		.reference = o.reference,
+		.os = o.os,
+		.arch = o.arch,
+		.variant = o.variant,
+		.authfile = o.authfile,
+		.username = user,
+		.password = pass,
+		.cert_dir = o.cert_dir,
+		.tls_verify = o.tls_verify == CPOD_TLS_VERIFY_ON    ? 1
+			      : o.tls_verify == CPOD_TLS_VERIFY_OFF ? 0
+								    : -1,
+		.signature_policy = o.signature_policy,
+		.retries = o.retries,
+		.retry_delay_ms = o.retry_delay_ms,
+		.progress = o.progress,
+		.progress_data = o.progress_data,
+	};
+	if (image_pull(s, &po, &id, err) < 0)
 		return NULL;
 	return id;
 }

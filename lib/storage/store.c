@@ -1013,6 +1013,7 @@ int store_destroy(store *s, cpod_error **err)
 	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
 	int r = lock_try(s->lockpath, LOCK_EXCLUSIVE, &l, err);
 
+	(void)owned; /* closed on every return */
 	if (r < 0)
 		return cpod_err_prefix(err, "resetting the store '%s'", s->graphroot);
 	if (r == LOCK_BUSY)

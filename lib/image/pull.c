@@ -1,0 +1,538 @@
+/* cpod pull: registry → store (see pull.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/timeparse.h"
+#include "common/xalloc.h"
+#include "config/auth.h"
+#include "image/decompress.h"
+#include "image/image_config.h"
+#include "image/manifest.h"
+#include "image/policy.h"
+#include "image/pull.h"
+#include "image/reference.h"
+#include "image/registry.h"
+#include "common/banned.h"
+
+#define CONFIG_MAX_SIZE (16u << 20)
+
+typedef struct {
+	store *s;
+	const image_pull_opts *o;
+	image_policy *policy;
+	registries_conf *conf;
+} pull_ctx;
+
+/* What one registry gave: the manifest chosen, its bytes and digests. */
+typedef struct {
+	image_manifest *m;
+	buf bytes;
+	char *digest;
+	char *index_digest; /* when reached through an index */
+} pulled_manifest;
+
+static void pulled_manifest_clear(pulled_manifest *pm)
+{
+	manifest_free(pm->m);
+	buf_release(&pm->bytes);
+	free(pm->digest);
+	free(pm->index_digest);
+}
+
+static void progress(const pull_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const pull_ctx *c, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+
+	if (!c->o->progress)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	c->o->progress(c->o->progress_data, line);
+}
+
+/* ---- short names ---- */
+
+/* Splits "ns/name:tag@digest" into the name and the rest (":tag@digest", or ""). */
+static void split_short_name(const char *s, char **ret_name, const char **ret_rest)
+{
+	const char *at = strchr(s, '@'), *end = at ? at : s + strlen(s);
+	const char *slash = memrchr(s, '/', (size_t)(end - s));
+	const char *colon = memchr(slash ? slash : s, ':', (size_t)(end - (slash ? slash : s)));
+
+	if (colon)
+		end = colon;
+	*ret_name = xstrndup(s, (size_t)(end - s));
+	*ret_rest = end;
+}
+
+/* The qualified form of a candidate: parsed and with the default tag. */
+static int qualify(const char *s, strv *out, cpod_error **err)
+{
+	_cleanup_reference_ image_reference *r = NULL;
+
+	if (reference_parse(s, &r, err) < 0)
+		return -1;
+	reference_with_default_tag(r);
+	strv_push_take(out, reference_string(r, false));
+	return 0;
+}
+
+int image_pull_candidates(const char *reference, const registries_conf *conf, char ***ret,
+			  cpod_error **err)
+{
+	_cleanup_strv_ strv out = STRV_INIT;
+	_cleanup_free_ char *name = NULL;
+	const char *rest, *alias;
+
+	if (!reference_is_short_name(reference)) {
+		if (qualify(reference, &out, err) < 0)
+			return -1;
+		*ret = strv_detach(&out);
+		return 0;
+	}
+	split_short_name(reference, &name, &rest);
+	alias = conf ? registries_alias(conf, name, NULL) : NULL;
+	if (alias) {
+		_cleanup_free_ char *full = xasprintf("%s%s", alias, rest);
+
+		if (qualify(full, &out, err) < 0)
+			return cpod_err_prefix(err, "short-name alias of '%s'", name);
+		*ret = strv_detach(&out);
+		return 0;
+	}
+	if (!conf || !conf->unqualified_search.n)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"short-name \"%s\" did not resolve to an alias and no "
+				"unqualified-search registries are defined in registries.conf",
+				reference);
+	for (size_t i = 0; i < conf->unqualified_search.n; i++) {
+		_cleanup_free_ char *full =
+			xasprintf("%s/%s", conf->unqualified_search.v[i], reference);
+
+		if (qualify(full, &out, err) < 0)
+			return -1;
+	}
+	if (out.n > 1 && conf->short_name_mode == SHORT_NAME_MODE_ENFORCING) {
+		_cleanup_free_ char *list = strv_join((const char *const *)out.v, ", ");
+
+		/* podman would prompt on a terminal; a library cannot. */
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"short-name resolution enforced but cannot prompt without a TTY: "
+				"'%s' could be any of %s",
+				reference, list);
+	}
+	*ret = strv_detach(&out);
+	return 0;
+}
+
+/* ---- manifests ---- */
+
+static const char *host_arch(void)
+{
+	static char arch[65];
+	struct utsname u;
+	char *a = NULL, *v = NULL;
+
+	if (arch[0])
+		return arch;
+	if (uname(&u) < 0)
+		return "amd64";
+	manifest_normalize_platform(u.machine, NULL, &a, &v);
+	snprintf(arch, sizeof(arch), "%s", a);
+	free(a);
+	free(v);
+	return arch;
+}
+
+static int get_manifest(registry_client *rc, const char *repo, const char *ref, buf *out,
+			char **ret_digest, image_manifest **ret, cpod_error **err)
+{
+	_cleanup_free_ char *media_type = NULL;
+
+	if (registry_get_manifest(rc, repo, ref, out, &media_type, ret_digest, err) < 0 ||
+	    manifest_parse(out->s, out->len, media_type, ret, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Gets the image manifest for ref, through the index when it is one. */
+static int fetch_manifest(const pull_ctx *c, registry_client *rc, const char *repo, const char *ref,
+			  const char *display, pulled_manifest *pm, cpod_error **err)
+{
+	const image_pull_opts *o = c->o;
+	const manifest_descriptor *d;
+	_cleanup_free_ char *arch = NULL, *variant = NULL;
+
+	if (get_manifest(rc, repo, ref, &pm->bytes, &pm->digest, &pm->m, err) < 0)
+		return -1;
+	if (!manifest_is_index(pm->m))
+		return 0;
+	manifest_normalize_platform(o->arch ? o->arch : host_arch(), o->variant, &arch, &variant);
+	if (manifest_choose_platform(pm->m, o->os ? o->os : "linux", arch, variant, &d, err) < 0)
+		return cpod_err_prefix(err, "choosing an image from manifest list docker://%s",
+				       display);
+	_cleanup_free_ char *chosen = xstrdup(d->digest);
+	manifest_free(TAKE_PTR(pm->m));
+	pm->index_digest = TAKE_PTR(pm->digest);
+	if (get_manifest(rc, repo, chosen, &pm->bytes, &pm->digest, &pm->m, err) < 0)
+		return -1;
+	if (manifest_is_index(pm->m))
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"manifest %s in %s is an index inside an index", chosen, repo);
+	return 0;
+}
+
+/* ---- layers ---- */
+
+/* Deletes the layers this pull made, newest first. */
+static void remove_layers(store *s, strv *made)
+{
+	for (size_t i = made->n; i > 0; i--)
+		store_layer_delete(s, made->v[i - 1], NULL);
+}
+
+/* After a failed apply: a blob that does not match its digest explains a decompression or tar
+ * error, so read the rest of it and, when its check fails, report that instead. */
+static void report_blob_mismatch(registry_blob *blob, cpod_error **err)
+{
+	char scratch[65536];
+	cpod_error *berr = NULL;
+	ssize_t n;
+
+	while ((n = registry_blob_read(blob, scratch, sizeof(scratch), &berr)) > 0)
+		;
+	if (n == 0 || cpod_error_kind(berr) != CPOD_ERR_REGISTRY) {
+		cpod_error_free(berr);
+		return;
+	}
+	cpod_error_freep(err);
+	*err = berr;
+}
+
+static int pull_one_layer(const pull_ctx *c, registry_client *rc, const char *repo,
+			  const manifest_descriptor *l, const char *diff_id, const char *parent,
+			  store_layer_result *res, cpod_error **err)
+{
+	_cleanup_(registry_blob_closep) registry_blob *blob = NULL;
+	_cleanup_(decompressor_freep) decompressor *d = NULL;
+	manifest_compression comp;
+
+	if (manifest_layer_compression(l->media_type, &comp, err) < 0)
+		return cpod_err_prefix(err, "layer %s", l->digest);
+	progress(c, "Copying blob %s", l->digest);
+	if (registry_blob_open(rc, repo, l->digest, l->size, &blob, err) < 0)
+		return -1;
+	d = decompressor_new(comp, registry_blob_read, blob);
+	if (store_layer_apply(c->s, parent, decompressor_read, d, diff_id, res, err) < 0) {
+		report_blob_mismatch(blob, err);
+		return cpod_err_prefix(err, "writing blob %s", l->digest);
+	}
+	return 0;
+}
+
+/* Applies every layer in order; *ret_top gets the top layer, *ret_size the sum of the
+ * uncompressed sizes; made collects the layers written (for the caller's cleanup). */
+static int pull_layers(const pull_ctx *c, registry_client *rc, const char *repo,
+		       const image_manifest *m, const image_config *cfg, char **ret_top,
+		       int64_t *ret_size, strv *made, cpod_error **err)
+{
+	meta *md = store_meta(c->s);
+	_cleanup_free_ char *parent = NULL;
+	int64_t size = 0;
+
+	if (cfg->diff_ids.n != m->n_layers)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"image in %s has %zu layers but its config lists %zu diffIDs", repo,
+				m->n_layers, cfg->diff_ids.n);
+	for (size_t i = 0; i < m->n_layers; i++) {
+		_cleanup_(meta_layer_freep) meta_layer *have = NULL;
+		const manifest_descriptor *l = &m->layers[i];
+		store_layer_result res = { 0 };
+
+		if (meta_layer_find_by_diff_id(md, cfg->diff_ids.v[i], parent, &have, NULL) == 0) {
+			progress(c, "Copying blob %s skipped: already exists", l->digest);
+			free(parent);
+			parent = xstrdup(have->id);
+			size += have->uncompressed_size > 0 ? have->uncompressed_size : 0;
+			continue;
+		}
+		if (pull_one_layer(c, rc, repo, l, cfg->diff_ids.v[i], parent, &res, err) < 0)
+			return -1;
+		if (!res.existed)
+			strv_push(made, res.id);
+		if (meta_layer_add_compressed(md, res.id, l->digest, l->size, l->media_type, NULL) <
+		    0)
+			log_debug("recording compressed digest %s failed", l->digest);
+		free(parent);
+		parent = xstrdup(res.id);
+		size += res.size;
+		store_layer_result_clear(&res);
+	}
+	*ret_top = TAKE_PTR(parent);
+	*ret_size = size;
+	return 0;
+}
+
+/* ---- the image ---- */
+
+static char *labels_json(const image_config *cfg)
+{
+	json_object *o;
+	char *text;
+
+	if (!cfg->label_keys.n)
+		return NULL;
+	o = json_object_new_object();
+	for (size_t i = 0; i < cfg->label_keys.n; i++)
+		json_object_object_add(o, cfg->label_keys.v[i],
+				       json_object_new_string(cfg->label_values.v[i]));
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}
+
+static int register_image(const pull_ctx *c, const char *name, const pulled_manifest *pm,
+			  const buf *config, const image_config *cfg, const char *top, int64_t size,
+			  const char *id, cpod_error **err)
+{
+	_cleanup_free_ char *labels = labels_json(cfg);
+	struct timespec ts = { 0 };
+	const char *const names[] = { name, NULL };
+	const char *const digests[] = { pm->digest, pm->index_digest, NULL };
+	const store_bigdata bigdata[] = {
+		{ .key = "config", .data = config->s, .len = config->len },
+		{ .key = "manifest", .data = pm->bytes.s, .len = pm->bytes.len },
+	};
+
+	if (cfg->created && timeparse_rfc3339(cfg->created, &ts, NULL) < 0)
+		ts = (struct timespec){ 0 };
+	store_image_spec spec = {
+		.id = id,
+		.top_layer = top,
+		.names = names,
+		.digests = digests,
+		.digest = pm->digest,
+		.labels = labels,
+		.bigdata = bigdata,
+		.n_bigdata = 2,
+		.created = ts.tv_sec ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec : 0,
+		.size = size,
+	};
+	if (store_image_create(c->s, &spec, err) == 0)
+		return 0;
+	if (cpod_error_kind(*err) != CPOD_ERR_EXISTS)
+		return -1;
+	/* Already here: the pull only names it. */
+	cpod_error_freep(err);
+	return store_image_add_names(c->s, id, names, err);
+}
+
+/* Config, layers and image from one registry. */
+static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, const char *name,
+		      const pulled_manifest *pm, char **ret_id, cpod_error **err)
+{
+	_cleanup_buf_ buf config = BUF_INIT;
+	_cleanup_image_config_ image_config *cfg = NULL;
+	_cleanup_strv_ strv made = STRV_INIT;
+	_cleanup_free_ char *top = NULL;
+	const char *id;
+	int64_t size = 0;
+
+	if (registry_get_blob(rc, repo, pm->m->config.digest, pm->m->config.size, CONFIG_MAX_SIZE,
+			      &config, err) < 0 ||
+	    image_config_parse(config.s, config.len, &cfg, err) < 0)
+		return cpod_err_prefix(err, "reading config %s", pm->m->config.digest);
+	if (digest_parse(pm->m->config.digest, NULL, &id, err) < 0)
+		return -1;
+	if (pull_layers(c, rc, repo, pm->m, cfg, &top, &size, &made, err) < 0) {
+		remove_layers(c->s, &made);
+		return -1;
+	}
+	progress(c, "Copying config %s", pm->m->config.digest);
+	progress(c, "Writing manifest to image destination");
+	if (register_image(c, name, pm, &config, cfg, top, size, id, err) < 0) {
+		remove_layers(c->s, &made);
+		return -1;
+	}
+	progress(c, "Storing signatures");
+	*ret_id = xstrdup(id);
+	return 0;
+}
+
+/* ---- sources ---- */
+
+static int client_for(const pull_ctx *c, const image_reference *src, const registry_endpoint *ep,
+		      registry_client **ret, cpod_error **err)
+{
+	const image_pull_opts *o = c->o;
+	auth_opts ao = { .authfile = o->authfile };
+	auth_creds creds = { 0 };
+	_cleanup_free_ char *key = xasprintf("%s/%s", src->domain, src->path);
+	registry_opts ro = {
+		.host = src->domain,
+		.tls_verify = o->tls_verify >= 0 ? o->tls_verify : !(ep && ep->insecure),
+		.cert_dir = o->cert_dir,
+		.username = o->username,
+		.password = o->password,
+	};
+	int r, found = 0;
+
+	if (!o->username) {
+		found = auth_lookup(&ao, key, &creds, err);
+		if (found < 0)
+			return -1;
+		if (found) {
+			ro.username = creds.username;
+			ro.password = creds.password;
+			ro.identity_token = creds.identity_token;
+		}
+	}
+	r = registry_client_new(&ro, ret, err);
+	if (found)
+		auth_creds_clear(&creds);
+	return r;
+}
+
+/* Pulls from one source (a mirror or the primary location) under the candidate's name. */
+static int pull_from(const pull_ctx *c, const char *name, const char *source,
+		     const registry_endpoint *ep, char **ret_id, cpod_error **err)
+{
+	_cleanup_reference_ image_reference *src = NULL;
+	_cleanup_(registry_client_freep) registry_client *rc = NULL;
+	pulled_manifest pm = { .bytes = BUF_INIT };
+	int r;
+
+	if (reference_parse(source, &src, err) < 0 || client_for(c, src, ep, &rc, err) < 0)
+		return -1;
+	r = fetch_manifest(c, rc, src->path, src->digest ? src->digest : src->tag, source, &pm,
+			   err);
+	if (r == 0)
+		progress(c, "Getting image source signatures");
+	if (r == 0)
+		r = pull_image(c, rc, src->path, name, &pm, ret_id, err);
+	pulled_manifest_clear(&pm);
+	return r;
+}
+
+/* Tries the sources of one candidate in order: mirrors, then the primary. */
+static int pull_candidate(const pull_ctx *c, const char *name, char **ret_id, cpod_error **err)
+{
+	const registry_entry *e = registries_find(c->conf, name);
+	registry_pull_source *srcs = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (e && e->blocked)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"registry '%s' is blocked in registries.conf", e->prefix);
+	if (policy_check(c->policy, "docker", name, err) < 0)
+		return -1;
+	if (registries_pull_sources(e, name, &srcs, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r < 0; i++) {
+		if (i > 0) {
+			log_debug("pulling from a mirror failed: %s", cpod_error_message(*err));
+			cpod_error_freep(err);
+		}
+		log_debug("trying to pull %s from %s", name, srcs[i].reference);
+		r = pull_from(c, name, srcs[i].reference, srcs[i].endpoint, ret_id, err);
+	}
+	registry_pull_sources_free(srcs, n);
+	return r;
+}
+
+static bool retryable(const cpod_error *e)
+{
+	return cpod_error_kind(e) == CPOD_ERR_SYSTEM;
+}
+
+static int pull_with_retries(const pull_ctx *c, const char *name, char **ret_id, cpod_error **err)
+{
+	for (int attempt = 0;; attempt++) {
+		if (pull_candidate(c, name, ret_id, err) == 0)
+			return 0;
+		if (attempt >= c->o->retries || !retryable(*err))
+			return -1;
+		log_warn("failed, retrying in %d ms ... (%d/%d). Error: %s", c->o->retry_delay_ms,
+			 attempt + 1, c->o->retries, cpod_error_message(*err));
+		cpod_error_freep(err);
+		if (c->o->retry_delay_ms > 0)
+			usleep((useconds_t)c->o->retry_delay_ms * 1000);
+	}
+}
+
+static int resolve_and_pull(pull_ctx *c, const char *ref, char **ret_id, cpod_error **err)
+{
+	_cleanup_(strv_freep) char **cands = NULL;
+	_cleanup_buf_ buf errors = BUF_INIT;
+	size_t n;
+
+	if (image_pull_candidates(ref, c->conf, &cands, err) < 0)
+		return -1;
+	n = strv_length(cands);
+	for (size_t i = 0; i < n; i++) {
+		cpod_error *e = NULL;
+
+		progress(c, "Trying to pull %s...", cands[i]);
+		if (pull_with_retries(c, cands[i], ret_id, &e) == 0)
+			return 0;
+		if (n == 1) {
+			*err = e;
+			return cpod_err_prefix(err, "initializing source docker://%s", cands[i]);
+		}
+		buf_addf(&errors, "%s* initializing source docker://%s: %s", i ? "; " : "",
+			 cands[i], cpod_error_message(e));
+		cpod_error_free(e);
+	}
+	return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%zu errors occurred while pulling: %s", n,
+			errors.s);
+}
+
+int image_pull(store *s, const image_pull_opts *o, char **ret_id, cpod_error **err)
+{
+	_cleanup_(policy_freep) image_policy *policy = NULL;
+	registries_conf_opts rco = { .path = o->registries_conf };
+	pull_ctx c = { .s = s, .o = o };
+	image_transport t;
+	const char *rest;
+	int r;
+
+	if (reference_split_transport(o->reference, &t, &rest, err) < 0)
+		return -1;
+	if (t != TRANSPORT_NONE && t != TRANSPORT_DOCKER)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"pulling '%s': the %s transport is not supported yet", o->reference,
+				reference_transport_name(t));
+	if (policy_load(o->signature_policy, NULL, &policy, err) < 0 ||
+	    registries_conf_load(&rco, &c.conf, err) < 0)
+		return -1;
+	c.policy = policy;
+	if (t == TRANSPORT_DOCKER) {
+		/* docker://NAME is normalised (docker.io/library/...), never searched. */
+		strv q = STRV_INIT;
+
+		r = qualify(rest, &q, err);
+		if (r == 0)
+			r = resolve_and_pull(&c, q.v[0], ret_id, err);
+		strv_clear(&q);
+	} else {
+		r = resolve_and_pull(&c, rest, ret_id, err);
+	}
+	registries_conf_free(c.conf);
+	return r;
+}

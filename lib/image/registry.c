@@ -1,0 +1,706 @@
+/* The registry client: libcurl, one easy handle per client (see registry.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "image/manifest.h"
+#include "image/registry.h"
+#include "common/banned.h"
+
+#define USER_AGENT "cpod"
+#define TOKEN_MAX_SIZE (1u << 20)
+#define ERROR_BODY_MAX (64u << 10)
+#define BLOB_PAUSE_AT (1u << 20)
+
+struct registry_client {
+	CURL *curl;
+	CURLM *multi;
+	char *host;
+	bool tls_verify;
+	const char *scheme; /* "https" or "http" once pinged */
+	buf ca_blob;
+	registry_certs certs;
+	char *username, *password, *identity_token;
+	www_auth challenge; /* scheme NULL: none */
+	strv token_scopes;  /* parallel to tokens */
+	strv tokens;
+	/* The current request's headers of interest. */
+	char *h_www_auth, *h_content_type;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+DEFINE_CLEANUP_FUNC(CURLU, curl_url_cleanup)
+
+static void reset_headers(registry_client *c)
+{
+	free(c->h_www_auth);
+	free(c->h_content_type);
+	c->h_www_auth = c->h_content_type = NULL;
+}
+
+static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
+{
+	registry_client *c = userdata;
+	size_t len = size * n, klen;
+	char **slot = NULL;
+	const char *v, *end = data + len;
+
+	if (len >= 5 && !strncmp(data, "HTTP/", 5))
+		reset_headers(c); /* a new response (after a redirect) */
+	if (len > 17 && !strncasecmp(data, "WWW-Authenticate:", 17))
+		slot = &c->h_www_auth, klen = 17;
+	else if (len > 13 && !strncasecmp(data, "Content-Type:", 13))
+		slot = &c->h_content_type, klen = 13;
+	if (!slot)
+		return len;
+	for (v = data + klen; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	if (!*slot) /* the first challenge is the one used */
+		*slot = xstrndup(v, (size_t)(end - v));
+	return len;
+}
+
+int registry_client_new(const registry_opts *o, registry_client **ret, cpod_error **err)
+{
+	const char *defaults[] = { REGISTRY_CERTS_DIRS, NULL };
+	const char *given[] = { o->cert_dir, NULL };
+	registry_client *c = xcalloc(1, sizeof(*c));
+
+	c->host = xstrdup(o->host);
+	c->tls_verify = o->tls_verify;
+	buf_init(&c->ca_blob, 0);
+	strv_init(&c->token_scopes);
+	strv_init(&c->tokens);
+	c->certs.ca_files = (strv)STRV_INIT;
+	c->username = o->username ? xstrdup(o->username) : NULL;
+	c->password = o->password ? xstrdup(o->password) : NULL;
+	c->identity_token = o->identity_token && *o->identity_token ? xstrdup(o->identity_token)
+								    : NULL;
+	if (registry_certs_find(o->cert_dir ? given : defaults, o->host, &c->certs, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < c->certs.ca_files.n; i++) {
+		if (buf_read_file(&c->ca_blob, c->certs.ca_files.v[i]) < 0) {
+			cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading CA certificate '%s'",
+				 c->certs.ca_files.v[i]);
+			goto fail;
+		}
+		buf_addch(&c->ca_blob, '\n');
+	}
+	c->curl = curl_easy_init();
+	c->multi = curl_multi_init();
+	if (!c->curl || !c->multi) {
+		cpod_err(err, CPOD_ERR_SYSTEM, ENOMEM, "initializing libcurl");
+		goto fail;
+	}
+	*ret = c;
+	return 0;
+fail:
+	registry_client_free(c);
+	return -1;
+}
+
+void registry_client_free(registry_client *c)
+{
+	int saved = errno;
+
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	free(c->host);
+	buf_release(&c->ca_blob);
+	registry_certs_clear(&c->certs);
+	free(c->username);
+	if (c->password)
+		explicit_bzero(c->password, strlen(c->password));
+	free(c->password);
+	free(c->identity_token);
+	www_auth_clear(&c->challenge);
+	strv_clear(&c->token_scopes);
+	strv_clear(&c->tokens);
+	reset_headers(c);
+	free(c);
+	errno = saved;
+}
+
+/* Resets the handle (keeping its connections) and sets what every request needs. */
+static void setup(registry_client *c, const char *url)
+{
+	CURL *h = c->curl;
+
+	curl_easy_reset(h);
+	reset_headers(c);
+	c->errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A stalled transfer (under 1 byte/s for 60 s) fails instead of hanging. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
+	if (c->ca_blob.len) {
+		struct curl_blob blob = { .data = c->ca_blob.s,
+					  .len = c->ca_blob.len,
+					  .flags = CURL_BLOB_COPY };
+
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (c->certs.cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->certs.cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->certs.key_file);
+	}
+}
+
+static const char *curl_message(registry_client *c, CURLcode rc)
+{
+	return c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+}
+
+/* Appends to a capped buf; a full buffer stops the transfer (CURLE_WRITE_ERROR). */
+static size_t buf_write_cb(char *data, size_t size, size_t n, void *userdata)
+{
+	return buf_add(userdata, data, size * n) < 0 ? 0 : size * n;
+}
+
+/* "code: message" of a registry's JSON error body, or NULL. */
+static char *registry_error_text(const buf *body)
+{
+	_cleanup_json_ json_object *doc = NULL;
+	json_object *errors, *e, *code, *msg;
+
+	if (!body->len)
+		return NULL;
+	doc = json_tokener_parse(body->s);
+	if (!json_object_object_get_ex(doc, "errors", &errors) ||
+	    !json_object_is_type(errors, json_type_array) || !json_object_array_length(errors))
+		return NULL;
+	e = json_object_array_get_idx(errors, 0);
+	if (!json_object_object_get_ex(e, "message", &msg) ||
+	    !json_object_is_type(msg, json_type_string))
+		return NULL;
+	if (json_object_object_get_ex(e, "code", &code) &&
+	    json_object_is_type(code, json_type_string) &&
+	    str_eq(json_object_get_string(code), "UNAUTHORIZED"))
+		return xasprintf("unauthorized: %s", json_object_get_string(msg));
+	return xstrdup(json_object_get_string(msg));
+}
+
+/* The error for an HTTP status other than success. */
+static int status_error(long status, const buf *body, cpod_error **err, const char *what)
+{
+	_cleanup_free_ char *text = registry_error_text(body);
+	cpod_errkind kind = CPOD_ERR_REGISTRY;
+
+	if (status == 401 || status == 403)
+		kind = CPOD_ERR_AUTH;
+	else if (status == 404)
+		kind = CPOD_ERR_NOT_FOUND;
+	if (text)
+		return cpod_err(err, kind, 0, "%s: %s", what, text);
+	if (status == 401)
+		return cpod_err(err, kind, 0, "%s: unauthorized", what);
+	if (status == 404)
+		return cpod_err(err, kind, 0, "%s: not found", what);
+	return cpod_err(err, kind, 0, "%s: unexpected http status %ld", what, status);
+}
+
+/* A certificate that does not verify is not a network error: retrying cannot help. */
+static bool is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
+	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+static CURLcode ping_once(registry_client *c, const char *scheme, long *ret_status)
+{
+	_cleanup_free_ char *url = xasprintf("%s://%s/v2/", scheme, c->host);
+	_cleanup_buf_ buf body = BUF_INIT;
+	CURLcode rc;
+
+	buf_init(&body, ERROR_BODY_MAX);
+	setup(c, url);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, ret_status);
+	return rc;
+}
+
+int registry_ping(registry_client *c, cpod_error **err)
+{
+	long status = 0;
+	CURLcode rc;
+
+	if (c->scheme)
+		return 0;
+	rc = ping_once(c, "https", &status);
+	if (rc == CURLE_OK) {
+		c->scheme = "https";
+	} else if (!c->tls_verify) {
+		/* Insecure registries may speak plain http: containers/image tries it next. */
+		log_debug("pinging https://%s/v2/: %s; trying http", c->host, curl_message(c, rc));
+		rc = ping_once(c, "http", &status);
+		if (rc == CURLE_OK)
+			c->scheme = "http";
+	}
+	if (rc != CURLE_OK)
+		return cpod_err(err, is_tls_error(rc) ? CPOD_ERR_REGISTRY : CPOD_ERR_SYSTEM, 0,
+				"pinging container registry %s: %s", c->host, curl_message(c, rc));
+	if (status != 200 && status != 401) {
+		c->scheme = NULL;
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"pinging container registry %s: unexpected http status %ld",
+				c->host, status);
+	}
+	www_auth_clear(&c->challenge);
+	if (status == 401 && c->h_www_auth && www_auth_parse(c->h_www_auth, &c->challenge, err) < 0)
+		return cpod_err_prefix(err, "pinging container registry %s", c->host);
+	return 0;
+}
+
+/* Appends "&key=value" (value URL-encoded; no '&' for the first) to form. */
+static void form_add(registry_client *c, buf *form, const char *key, const char *value)
+{
+	char *v = curl_easy_escape(c->curl, value, 0);
+
+	if (!v)
+		abort();
+	buf_addf(form, "%s%s=%s", form->len ? "&" : "", key, v);
+	curl_free(v);
+}
+
+/* Sets up the token request for scope: with an identity (refresh) token from auth.json, an
+ * OAuth2 POST as containers/image sends it; otherwise a GET with the credentials, if any, as
+ * Basic auth.  form holds the POST body, which must outlive the request. */
+static int setup_token_request(registry_client *c, const char *scope, buf *form, cpod_error **err)
+{
+	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
+	_cleanup_free_ char *service = NULL, *scope_q = NULL;
+	char *url = NULL;
+
+	if (!c->challenge.realm ||
+	    curl_url_set(u, CURLUPART_URL, c->challenge.realm, 0) != CURLUE_OK)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "invalid token realm '%s' of %s",
+				c->challenge.realm ? c->challenge.realm : "", c->host);
+	if (c->identity_token) {
+		setup(c, c->challenge.realm);
+		form_add(c, form, "grant_type", "refresh_token");
+		form_add(c, form, "refresh_token", c->identity_token);
+		form_add(c, form, "client_id", USER_AGENT);
+		if (c->challenge.service)
+			form_add(c, form, "service", c->challenge.service);
+		form_add(c, form, "scope", scope);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, form->s);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)form->len);
+		return 0;
+	}
+	if (c->challenge.service) {
+		service = xasprintf("service=%s", c->challenge.service);
+		curl_url_set(u, CURLUPART_QUERY, service, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	}
+	scope_q = xasprintf("scope=%s", scope);
+	curl_url_set(u, CURLUPART_QUERY, scope_q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	curl_url_get(u, CURLUPART_URL, &url, 0);
+	setup(c, url);
+	curl_free(url);
+	if (c->username) {
+		curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c->curl, CURLOPT_USERNAME, c->username);
+		curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->password ? c->password : "");
+	}
+	return 0;
+}
+
+/* Asks the challenge's realm for a token for scope. */
+static int fetch_token(registry_client *c, const char *scope, char **ret, cpod_error **err)
+{
+	_cleanup_buf_ buf body = BUF_INIT, form = BUF_INIT;
+	_cleanup_json_ json_object *doc = NULL;
+	const char *token = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	if (setup_token_request(c, scope, &form, err) < 0)
+		return -1;
+	buf_init(&body, TOKEN_MAX_SIZE);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c->curl);
+	if (rc != CURLE_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "requesting a token from %s: %s",
+				c->challenge.realm, curl_message(c, rc));
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		_cleanup_free_ char *what =
+			xasprintf("requesting a token from %s for %s", c->challenge.realm, c->host);
+
+		return status_error(status, &body, err, what);
+	}
+	doc = json_parse_bytes(body.s, body.len, TOKEN_MAX_SIZE, err);
+	if (!doc)
+		return cpod_err_prefix(err, "reading the token from %s", c->challenge.realm);
+	json_cur root = json_cur_root(doc);
+	if (json_get_string_opt(&root, "token", NULL, &token, err) < 0 ||
+	    (!token && json_get_string_opt(&root, "access_token", NULL, &token, err) < 0))
+		return cpod_err_prefix(err, "reading the token from %s", c->challenge.realm);
+	if (!token || !*token)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "no token in the answer of %s",
+				c->challenge.realm);
+	*ret = xstrdup(token);
+	return 0;
+}
+
+/* Sets the credentials the challenge asks for on the handle (after setup()).  *headers gets
+ * the Authorization header for a bearer token. */
+static int apply_auth(registry_client *c, const char *repo, struct curl_slist **headers,
+		      cpod_error **err)
+{
+	_cleanup_free_ char *scope = NULL, *token = NULL, *h = NULL;
+	int i;
+
+	if (str_eq(c->challenge.scheme, "basic")) {
+		if (c->username) {
+			curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+			curl_easy_setopt(c->curl, CURLOPT_USERNAME, c->username);
+			curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->password ? c->password : "");
+		}
+		return 0;
+	}
+	if (!str_eq(c->challenge.scheme, "bearer"))
+		return 0;
+	scope = xasprintf("repository:%s:pull", repo);
+	i = strv_contains((const char *const *)c->token_scopes.v, scope);
+	if (i <= 0) {
+		if (fetch_token(c, scope, &token, err) < 0)
+			return -1;
+		strv_push(&c->token_scopes, scope);
+		strv_push(&c->tokens, token);
+	}
+	for (size_t j = 0; j < c->token_scopes.n; j++)
+		if (str_eq(c->token_scopes.v[j], scope))
+			h = xasprintf("Authorization: Bearer %s", c->tokens.v[j]);
+	*headers = curl_slist_append(*headers, h);
+	return 0;
+}
+
+/* Prepares a GET of /v2/<repo>/<kind>/<ref> with its credentials (after the ping). */
+static int prepare_get(registry_client *c, const char *repo, const char *kind, const char *ref,
+		       struct curl_slist **headers, cpod_error **err)
+{
+	_cleanup_free_ char *url = NULL;
+
+	if (registry_ping(c, err) < 0)
+		return -1;
+	/* A token request uses the handle: get it before setting this request up. */
+	if (str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
+		return -1;
+	url = xasprintf("%s://%s/v2/%s/%s/%s", c->scheme, c->host, repo, kind, ref);
+	setup(c, url);
+	if (!str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* GETs a whole response into out (capped); *ret_status gets the HTTP status.  On a status
+ * other than 200, out holds the error body. */
+static int get_buffered(registry_client *c, const char *repo, const char *kind, const char *ref,
+			const char *accept, buf *out, const char *what, cpod_error **err)
+{
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	CURLcode rc;
+	int r = -1;
+
+	if (prepare_get(c, repo, kind, ref, &headers, err) < 0)
+		goto out;
+	if (accept)
+		headers = curl_slist_append(headers, accept);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_WRITE_ERROR && out->cap && out->len + CURL_MAX_WRITE_SIZE > out->cap) {
+		cpod_err(err, CPOD_ERR_REGISTRY, EFBIG, "%s: larger than %zu bytes", what,
+			 out->cap);
+		goto out;
+	}
+	if (rc != CURLE_OK) {
+		cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: %s", what, curl_message(c, rc));
+		goto out;
+	}
+	if (status != 200) {
+		status_error(status, out, err, what);
+		goto out;
+	}
+	r = 0;
+out:
+	curl_slist_free_all(headers);
+	return r;
+}
+
+int registry_get_manifest(registry_client *c, const char *repo, const char *ref, buf *out,
+			  char **ret_media_type, char **ret_digest, cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("reading manifest %s in %s/%s", ref, c->host, repo);
+	_cleanup_free_ char *digest = NULL;
+	const char *accept = "Accept: " MEDIA_TYPE_OCI_MANIFEST ", " MEDIA_TYPE_OCI_INDEX
+			     ", " MEDIA_TYPE_DOCKER_MANIFEST ", " MEDIA_TYPE_DOCKER_LIST;
+
+	buf_reset(out);
+	out->cap = MANIFEST_MAX_SIZE;
+	if (get_buffered(c, repo, "manifests", ref, accept, out, what, err) < 0)
+		return -1;
+	digest = digest_buf(DIGEST_SHA256, out->s, out->len);
+	if (str_has_prefix(ref, "sha256:") && !str_eq(digest, ref))
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: manifest digest %s does not match",
+				what, digest);
+	if (ret_media_type) {
+		const char *ct = c->h_content_type;
+		size_t n = ct ? strcspn(ct, "; ") : 0;
+
+		*ret_media_type = n ? xstrndup(ct, n) : NULL;
+	}
+	if (ret_digest)
+		*ret_digest = TAKE_PTR(digest);
+	return 0;
+}
+
+/* Checks a received blob's size and digest. */
+static int check_blob(const char *what, const char *digest, int64_t size, int64_t got,
+		      const char *actual, cpod_error **err)
+{
+	if (size >= 0 && got != size)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"%s: size mismatch: expected %lld bytes, got %lld", what,
+				(long long)size, (long long)got);
+	if (!digest_equal(actual, digest))
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: digest mismatch: got %s", what,
+				actual);
+	return 0;
+}
+
+int registry_get_blob(registry_client *c, const char *repo, const char *digest, int64_t size,
+		      size_t cap, buf *out, cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("reading blob %s in %s/%s", digest, c->host, repo);
+	_cleanup_free_ char *actual = NULL;
+	digest_alg alg;
+
+	if (digest_parse(digest, &alg, NULL, err) < 0)
+		return cpod_err_prefix(err, "%s", what);
+	if (size >= 0 && cap && (uint64_t)size > cap)
+		return cpod_err(err, CPOD_ERR_REGISTRY, EFBIG, "%s: larger than %zu bytes", what,
+				cap);
+	buf_reset(out);
+	out->cap = cap;
+	if (get_buffered(c, repo, "blobs", digest, NULL, out, what, err) < 0)
+		return -1;
+	actual = digest_buf(alg, out->s, out->len);
+	return check_blob(what, digest, size, (int64_t)out->len, actual, err);
+}
+
+/* ---- streamed blobs ---- */
+
+struct registry_blob {
+	registry_client *c;
+	struct curl_slist *headers;
+	char *what;
+	char *digest;
+	int64_t size;
+	int64_t got;
+	digest_ctx *dg;
+	buf pending; /* received, not read yet, from offset off */
+	size_t off;
+	buf error_body;
+	long status;
+	bool in_multi, paused, done, too_big;
+	int state; /* 0 running, 1 ended and verified, -1 failed */
+	cpod_errkind fail_kind;
+	char *fail_msg;
+	CURLcode result;
+};
+
+static size_t blob_write_cb(char *data, size_t size, size_t n, void *userdata)
+{
+	registry_blob *b = userdata;
+	size_t len = size * n;
+
+	if (!b->status)
+		curl_easy_getinfo(b->c->curl, CURLINFO_RESPONSE_CODE, &b->status);
+	if (b->status != 200)
+		return buf_add(&b->error_body, data, len) < 0 ? 0 : len;
+	if (b->pending.len - b->off >= BLOB_PAUSE_AT) {
+		b->paused = true;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (b->size >= 0 && b->got + (int64_t)len > b->size) {
+		b->too_big = true;
+		return 0;
+	}
+	if (b->off == b->pending.len) {
+		buf_reset(&b->pending);
+		b->off = 0;
+	}
+	buf_add(&b->pending, data, len);
+	digest_update(b->dg, data, len);
+	b->got += (int64_t)len;
+	return len;
+}
+
+int registry_blob_open(registry_client *c, const char *repo, const char *digest, int64_t size,
+		       registry_blob **ret, cpod_error **err)
+{
+	digest_alg alg;
+	registry_blob *b;
+
+	if (digest_parse(digest, &alg, NULL, err) < 0)
+		return cpod_err_prefix(err, "reading blob in %s/%s", c->host, repo);
+	b = xcalloc(1, sizeof(*b));
+	b->c = c;
+	b->what = xasprintf("reading blob %s in %s/%s", digest, c->host, repo);
+	b->digest = xstrdup(digest);
+	b->size = size;
+	b->dg = digest_init(alg);
+	buf_init(&b->pending, 0);
+	buf_init(&b->error_body, ERROR_BODY_MAX);
+	if (prepare_get(c, repo, "blobs", digest, &b->headers, err) < 0) {
+		registry_blob_close(b);
+		return -1;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, b->headers);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, blob_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, b);
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK) {
+		registry_blob_close(b);
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: starting the transfer", b->what);
+	}
+	b->in_multi = true;
+	*ret = b;
+	return 0;
+}
+
+/* Drives the transfer until data is pending or it ends. */
+static int blob_pump(registry_blob *b, cpod_error **err)
+{
+	CURLM *m = b->c->multi;
+	int running = 1, left;
+	CURLMsg *msg;
+
+	if (b->paused) {
+		b->paused = false;
+		curl_easy_pause(b->c->curl, CURLPAUSE_CONT);
+		if (b->pending.len > b->off)
+			return 0;
+	}
+	if (curl_multi_perform(m, &running) != CURLM_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: transfer failed", b->what);
+	while ((msg = curl_multi_info_read(m, &left)))
+		if (msg->msg == CURLMSG_DONE) {
+			b->done = true;
+			b->result = msg->data.result;
+		}
+	if (!b->done && running && b->pending.len == b->off && !b->paused)
+		curl_multi_poll(m, NULL, 0, 1000, NULL);
+	return 0;
+}
+
+static int blob_finish(registry_blob *b, cpod_error **err)
+{
+	_cleanup_free_ char *actual = NULL;
+
+	if (!b->status)
+		curl_easy_getinfo(b->c->curl, CURLINFO_RESPONSE_CODE, &b->status);
+	if (b->status && b->status != 200)
+		return status_error(b->status, &b->error_body, err, b->what);
+	if (b->too_big)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"%s: size mismatch: more than the expected %lld bytes", b->what,
+				(long long)b->size);
+	if (b->result != CURLE_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: %s", b->what,
+				curl_message(b->c, b->result));
+	actual = digest_final(b->dg);
+	return check_blob(b->what, b->digest, b->size, b->got, actual, err);
+}
+
+ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err)
+{
+	registry_blob *b = blob;
+	cpod_error *e = NULL;
+
+	for (;;) {
+		size_t avail = b->pending.len - b->off;
+
+		if (avail) {
+			size_t n = avail < len ? avail : len;
+
+			memcpy(p, b->pending.s + b->off, n);
+			b->off += n;
+			return (ssize_t)n;
+		}
+		if (b->state > 0)
+			return 0;
+		if (b->state < 0)
+			return cpod_err(err, b->fail_kind, 0, "%s", b->fail_msg);
+		if (b->done) {
+			if (blob_finish(b, &e) < 0)
+				break;
+			b->state = 1;
+			return 0;
+		}
+		if (blob_pump(b, &e) < 0)
+			break;
+	}
+	/* Checked once: later calls repeat the outcome. */
+	b->state = -1;
+	b->fail_kind = cpod_error_kind(e);
+	b->fail_msg = xstrdup(cpod_error_message(e));
+	if (err)
+		*err = e;
+	else
+		cpod_error_free(e);
+	return -1;
+}
+
+void registry_blob_close(registry_blob *b)
+{
+	int saved = errno;
+
+	if (!b)
+		return;
+	if (b->in_multi)
+		curl_multi_remove_handle(b->c->multi, b->c->curl);
+	curl_slist_free_all(b->headers);
+	free(b->what);
+	free(b->digest);
+	free(b->fail_msg);
+	digest_ctx_free(b->dg);
+	buf_release(&b->pending);
+	buf_release(&b->error_body);
+	free(b);
+	errno = saved;
+}

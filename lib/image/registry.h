@@ -1,0 +1,104 @@
+/* A client for one container registry (OCI distribution spec / Docker registry v2) on
+ * libcurl: the /v2/ ping and its WWW-Authenticate challenge, Basic auth and Bearer tokens
+ * (cached per scope), TLS with certs.d, manifests and blobs with digest checks.
+ *
+ * One client holds one curl easy handle, reused for every request (HTTP/1.1), and is used by
+ * one thread at a time.  Errors name the registry and the repository and have the kind
+ * CPOD_ERR_REGISTRY (the registry answered badly, or a digest or size did not match),
+ * CPOD_ERR_AUTH (401/403), CPOD_ERR_NOT_FOUND (404, manifest or blob unknown) or
+ * CPOD_ERR_SYSTEM (the connection failed).
+ */
+#ifndef CPOD_IMAGE_REGISTRY_H
+#define CPOD_IMAGE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cpod/error.h>
+
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/strv.h"
+
+/* The default certs.d directories, searched in this order when no cert_dir is given. */
+#define REGISTRY_CERTS_DIRS "/etc/containers/certs.d", "/etc/docker/certs.d"
+
+typedef struct {
+	const char *host;     /* "host[:port]", required */
+	bool tls_verify;      /* false: unverified TLS, then plain http when TLS fails */
+	const char *cert_dir; /* certs.d root holding <host>/; NULL: the default dirs */
+	const char *username; /* NULL: anonymous unless the challenge asks and none is known */
+	const char *password;
+	const char *identity_token; /* auth.json's refresh token: exchanged by OAuth2 POST */
+} registry_opts;
+
+typedef struct registry_client registry_client;
+
+/* A new client (nothing is sent yet).  Fails only for unreadable certs.d files. */
+int registry_client_new(const registry_opts *o, registry_client **ret, cpod_error **err);
+/* Accepts NULL. */
+void registry_client_free(registry_client *c);
+DEFINE_CLEANUP_FUNC(registry_client, registry_client_free)
+#define _cleanup_registry_client_ _cleanup_(registry_client_freep)
+
+/* GET /v2/: learns the scheme (https, or http when allowed) and the auth challenge.  Done
+ * once; the other requests call it themselves when it was not done.  An answer other than
+ * 200 or 401 fails: "pinging container registry HOST: ...". */
+int registry_ping(registry_client *c, cpod_error **err);
+
+/* GETs the manifest of repo ("ns/name") at ref (a tag or "sha256:..."), at most
+ * MANIFEST_MAX_SIZE bytes, into out.  *ret_media_type gets the Content-Type (may be NULL) and
+ * *ret_digest the digest of the bytes received; for a digest reference a different digest is
+ * an error.  Both strings are the caller's. */
+int registry_get_manifest(registry_client *c, const char *repo, const char *ref, buf *out,
+			  char **ret_media_type, char **ret_digest, cpod_error **err);
+
+/* GETs a whole blob of at most cap bytes into out, checking its digest and size (size < 0:
+ * unknown). */
+int registry_get_blob(registry_client *c, const char *repo, const char *digest, int64_t size,
+		      size_t cap, buf *out, cpod_error **err);
+
+/* A blob being streamed.  registry_blob_read() is a store_read_fn: it returns the bytes as
+ * they arrive and, at the end, 0 only when their count equals the descriptor's size (when
+ * known) and their sha256 equals its digest; otherwise -1 (CPOD_ERR_REGISTRY).  The client
+ * must not be used for anything else until the blob is closed. */
+typedef struct registry_blob registry_blob;
+int registry_blob_open(registry_client *c, const char *repo, const char *digest, int64_t size,
+		       registry_blob **ret, cpod_error **err);
+ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err);
+/* Accepts NULL; stops a transfer still running. */
+void registry_blob_close(registry_blob *b);
+DEFINE_CLEANUP_FUNC(registry_blob, registry_blob_close)
+
+/* ---- pure parts, exposed for the tests ---- */
+
+/* A WWW-Authenticate challenge: scheme "basic" or "bearer" (lowercased) and the parameters
+ * cpod uses.  Strings are owned (www_auth_clear()). */
+typedef struct {
+	char *scheme;
+	char *realm;
+	char *service;
+	char *scope;
+} www_auth;
+
+/* Parses the first challenge of a header value ('Bearer realm="https://x/token",
+ * service="x",scope="repository:a/b:pull"'): quoted values with backslash escapes or tokens.
+ * CPOD_ERR_INVALID for an empty or malformed value. */
+int www_auth_parse(const char *value, www_auth *ret, cpod_error **err);
+void www_auth_clear(www_auth *a);
+
+/* The TLS files of certs.d for host, from the first of dirs that has a <host>/ directory:
+ * every "*.crt" in it as a CA, and the first "*.cert" + "*.key" pair (the key named as the
+ * cert with ".key") as the client certificate.  No such directory is not an error; a .cert
+ * without its .key, or a .key without its .cert, is (CPOD_ERR_INVALID). */
+typedef struct {
+	strv ca_files;	 /* sorted by name */
+	char *cert_file; /* NULL when none */
+	char *key_file;
+} registry_certs;
+int registry_certs_find(const char *const *dirs, const char *host, registry_certs *ret,
+			cpod_error **err);
+void registry_certs_clear(registry_certs *c);
+
+#endif
