@@ -337,8 +337,10 @@ static int register_image(const pull_ctx *c, const char *name, const pulled_mani
 		return 0;
 	if (cpod_error_kind(*err) != CPOD_ERR_EXISTS)
 		return -1;
-	/* Already here: the pull only names it. */
+	/* Already here (perhaps through another manifest): name it and remember the digests. */
 	cpod_error_freep(err);
+	if (store_image_add_digests(c->s, id, digests, err) < 0)
+		return -1;
 	return store_image_add_names(c->s, id, names, err);
 }
 

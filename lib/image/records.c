@@ -1,6 +1,7 @@
 /* Image records as podman prints them: `images` (ImageSummary), `image inspect` (ImageData)
  * and `history`. */
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "common/xalloc.h"
 #include "image/image_config.h"
 #include "image/local.h"
+#include "image/manifest.h"
 #include "image/reference.h"
 #include "common/banned.h"
 
@@ -393,6 +395,20 @@ static const char *last_comment(const image_config *cfg)
 	return "";
 }
 
+/* The media type of the image's stored manifest (podman's ManifestType). */
+static const char *manifest_type(store *s, const meta_image *img)
+{
+	static char type[128];
+	_cleanup_buf_ buf b = BUF_INIT;
+	_cleanup_manifest_ image_manifest *m = NULL;
+
+	if (store_image_bigdata(s, img->id, "manifest", &b, MANIFEST_MAX_SIZE, NULL) < 0 ||
+	    manifest_parse(b.s, b.len, NULL, &m, NULL) < 0)
+		return "";
+	snprintf(type, sizeof(type), "%s", m->media_type);
+	return type;
+}
+
 static json_object *inspect_object(store *s, const meta_image *img, json_object *raw,
 				   const image_config *cfg)
 {
@@ -425,8 +441,7 @@ static json_object *inspect_object(store *s, const meta_image *img, json_object 
 	jadd(o, "RootFS", rootfs);
 	jadd(o, "Labels", labels_object(img->labels));
 	jadd(o, "Annotations", json_object_new_object());
-	jadd(o, "ManifestType",
-	     json_object_new_string("application/vnd.oci.image.manifest.v1+json"));
+	jadd(o, "ManifestType", jstr(manifest_type(s, img)));
 	jadd(o, "User", jstr(cfg->user ? cfg->user : ""));
 	jadd(o, "History", member(raw, "history"));
 	jadd(o, "NamesHistory", jstrv(img->names));

@@ -838,6 +838,23 @@ int meta_image_add_names(meta *m, const char *id, const char *const *names, cpod
 	return tx_end(m, r, err) < 0 ? -1 : 0;
 }
 
+int meta_image_add_digests(meta *m, const char *id, const char *const *digests, cpod_error **err)
+{
+	int r;
+
+	if (check_tokens("image digest", digests, err) < 0)
+		return -1;
+	if (db_begin(m->d, err) < 0)
+		return -1;
+	r = need_image(m, id, err);
+	if (r > 0)
+		r = run_each(m,
+			     "INSERT OR IGNORE INTO image_digests (image_id, digest) VALUES (?1, "
+			     "?2)",
+			     id, digests, NULL, err);
+	return tx_end(m, r, err) < 0 ? -1 : 0;
+}
+
 int meta_image_remove_names(meta *m, const char *id, const char *const *names, cpod_error **err)
 {
 	int r;

@@ -168,6 +168,9 @@ int meta_image_add_names(meta *m, const char *id, const char *const *names, cpod
 
 /* Removes names from an image; a name the image does not have: CPOD_ERR_NOT_FOUND (and no
  * name is removed). */
+/* Records more manifest digests for the image (the same config reached through another
+ * manifest); digests already recorded are kept once. */
+int meta_image_add_digests(meta *m, const char *id, const char *const *digests, cpod_error **err);
 int meta_image_remove_names(meta *m, const char *id, const char *const *names, cpod_error **err);
 
 /* Deletes an image and, in the same transaction, the layers that no longer have a user

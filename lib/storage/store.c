@@ -762,6 +762,11 @@ int store_image_add_names(store *s, const char *id, const char *const *names, cp
 	return meta_image_add_names(s->m, id, names, err);
 }
 
+int store_image_add_digests(store *s, const char *id, const char *const *digests, cpod_error **err)
+{
+	return meta_image_add_digests(s->m, id, digests, err);
+}
+
 int store_image_remove_names(store *s, const char *id, const char *const *names, cpod_error **err)
 {
 	return meta_image_remove_names(s->m, id, names, err);

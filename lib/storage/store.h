@@ -123,6 +123,7 @@ int store_image_get_by_name(store *s, const char *name, meta_image **ret, cpod_e
 /* meta_image_list(): *ret NULL-terminated (meta_imagev_free()); returns the count or -1. */
 int store_image_list(store *s, meta_image ***ret, cpod_error **err);
 int store_image_add_names(store *s, const char *id, const char *const *names, cpod_error **err);
+int store_image_add_digests(store *s, const char *id, const char *const *digests, cpod_error **err);
 int store_image_remove_names(store *s, const char *id, const char *const *names, cpod_error **err);
 
 /* Reads the image's file key into out (replaced; at most cap bytes, 0 = no cap).  An unknown

@@ -511,3 +511,25 @@ EOF
 	pull 125 "127.0.0.1:5100/cpod-test/no-such-repo:latest"
 	is "$output" "*reading manifest latest in 127.0.0.1:5100/cpod-test/no-such-repo: *"
 }
+
+@test "one config reached through two manifests: one image that knows both digests" {
+	pull -q "$CPOD_IMG_BUSYBOX"
+	id1=$output
+	pull -q "$CPOD_IMG_BUSYBOX_V2S2"
+	is "$output" "$id1" "the v2s2 manifest names the same config: the same image"
+	run_cpod image inspect --format '{{json .RepoDigests}}' "$id1"
+	is "$output" "*@$CPOD_IMG_BUSYBOX_DIGEST*" "the first manifest's digest"
+	is "$output" "*@$CPOD_IMG_BUSYBOX_V2S2_DIGEST*" "and the second's"
+	run_cpod image exists "127.0.0.1:5100/cpod-test/busybox@$CPOD_IMG_BUSYBOX_V2S2_DIGEST"
+}
+
+@test "image inspect: ManifestType is the stored manifest's media type" {
+	pull -q "$CPOD_IMG_BUSYBOX_V2S2"
+	run_cpod image inspect --format '{{.ManifestType}}' "$CPOD_IMG_BUSYBOX_V2S2"
+	is "$output" "application/vnd.docker.distribution.manifest.v2+json" "v2s2"
+	# Same config, so the same image: start again to store the OCI manifest instead.
+	run_cpod rmi -a
+	pull -q "$CPOD_IMG_BUSYBOX_OCI"
+	run_cpod image inspect --format '{{.ManifestType}}' "$CPOD_IMG_BUSYBOX_OCI"
+	is "$output" "application/vnd.oci.image.manifest.v1+json" "OCI"
+}

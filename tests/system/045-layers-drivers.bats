@@ -25,7 +25,8 @@ tree_of() {
 	cpod_bin() { "$CPOD" --root "$CPOD_TEST_DIR/$1/root" --runroot "$CPOD_TEST_DIR/$1/run" \
 		--storage-driver "$1" "${@:2}"; }
 	for d in overlay vfs; do
-		cpod_bin "$d" pull -q --tls-verify=false "$CPOD_IMG_LAYERS" >/dev/null ||
+		cpod_bin "$d" pull -q --tls-verify=false --signature-policy "$CPOD_REGISTRY_POLICY" \
+			"$CPOD_IMG_LAYERS" >/dev/null ||
 			die "pull into the $d store failed"
 	done
 	ov=$(cpod_bin overlay image mount "$CPOD_IMG_LAYERS") || die "image mount (overlay)"
