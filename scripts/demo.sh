@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On a fresh Debian 12 machine (as root): installs cpod's dependencies, builds cpod, and shows
-# it working: the version, and what `cpod info` finds on this host (the OCI runtime it chose
-# and why, conmon, cgroups, the store).
+# it working: the OCI runtime it chose and why, then a real pull of busybox from a local
+# registry (Debian's docker-registry on 127.0.0.1, with a test image built offline) into cpod's
+# store, listed, inspected and mounted.  Running containers arrives with the run issue.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -10,13 +11,33 @@ scripts/install-deps.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
-cpod=build/cli/cpod
+cpod=$top/build/cli/cpod
 root=${CPOD_DEMO_ROOT:-/tmp/cpod-demo}
 run() {
 	echo "\$ cpod $*"
 	"$cpod" --root "$root/root" --runroot "$root/run" "$@"
 	echo
 }
+
+started=
+if ! tests/fixtures/registry.sh status >/dev/null 2>&1; then
+	tests/fixtures/registry.sh start >/dev/null
+	started=1
+fi
+trap '[ -z "$started" ] || tests/fixtures/registry.sh stop >/dev/null' EXIT
+tests/fixtures/images.sh >/dev/null
+# shellcheck source=/dev/null
+source "${CPOD_FIXTURES_DIR:-/tmp/cpod-fixtures}/images.env"
+image=$CPOD_IMG_BUSYBOX
+
 run version
-run info
-run info --format 'runtime: {{.Host.OCIRuntime.Name}} ({{.Host.OCIRuntime.Path}}), conmon {{.Host.Conmon.Version}}, cgroups {{.Host.CgroupVersion}} ({{.Host.CgroupMode}})'
+run info --format 'runtime: {{.Host.OCIRuntime.Name}} ({{.Host.OCIRuntime.SelectedBecause}})
+conmon: {{.Host.Conmon.Version}}
+cgroups: {{.Host.CgroupVersion}} ({{.Host.CgroupMode}}), storage: {{.Store.GraphDriverName}} in {{.Store.GraphRoot}}'
+run pull --tls-verify=false "$image"
+run images
+run image inspect --format '{{.Id}} {{.Architecture}}/{{.Os}} layers={{len .RootFS.Layers}}' "$image"
+mnt=$("$cpod" --root "$root/root" --runroot "$root/run" image mount "$image")
+echo "\$ ls \$(cpod image mount $image)/bin | head"
+ls "$mnt/bin" | head
+"$cpod" --root "$root/root" --runroot "$root/run" image unmount "$image" >/dev/null
