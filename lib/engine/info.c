@@ -20,6 +20,7 @@
 #include "common/xalloc.h"
 #include "config/registries_conf.h"
 #include "engine/runtime_internal.h"
+#include "image/manifest.h"
 #include "oci/cgroup.h"
 #include "common/banned.h"
 
@@ -161,10 +162,7 @@ static void add_kernel(json_object *host)
 
 	if (uname(&u) == 0) {
 		jadd(host, "kernel", jstr(u.release));
-		jadd(host, "arch",
-		     jstr(strcmp(u.machine, "x86_64") == 0    ? "amd64"
-			  : strcmp(u.machine, "aarch64") == 0 ? "arm64"
-							      : u.machine));
+		jadd(host, "arch", jstr(manifest_host_arch()));
 	}
 	gethostname(hostname, sizeof(hostname) - 1);
 	jadd(host, "hostname", jstr(hostname));
@@ -303,19 +301,14 @@ static int64_t build_time(void)
 json_object *cpod_version_info(void)
 {
 	json_object *v = json_object_new_object(), *client = json_object_new_object();
-	struct utsname u;
-	const char *arch = "amd64";
-
-	if (uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0)
-		arch = "arm64";
+	_cleanup_free_ char *osarch = xasprintf("linux/%s", manifest_host_arch());
 	jadd(client, "APIVersion", jstr(cpod_api_version()));
 	jadd(client, "Version", jstr(cpod_version()));
 	jadd(client, "GoVersion", jstr("none (C, " __VERSION__ ")"));
 	jadd(client, "GitCommit", jstr(CPOD_GIT_COMMIT));
 	jadd(client, "BuiltTime", jstr(__DATE__ " " __TIME__));
 	jadd(client, "Built", json_object_new_int64(build_time()));
-	jadd(client, "OsArch",
-	     json_object_new_string(strcmp(arch, "arm64") == 0 ? "linux/arm64" : "linux/amd64"));
+	jadd(client, "OsArch", jstr(osarch));
 	jadd(client, "Os", jstr("linux"));
 	jadd(v, "Client", client);
 	return v;

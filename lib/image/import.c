@@ -19,23 +19,6 @@
 #define MEDIA_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MEDIA_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
 
-static const char *host_arch(void)
-{
-	static char arch[65];
-	struct utsname u;
-	char *a = NULL, *v = NULL;
-
-	if (arch[0])
-		return arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	manifest_normalize_platform(u.machine, NULL, &a, &v);
-	snprintf(arch, sizeof(arch), "%s", a);
-	free(a);
-	free(v);
-	return arch;
-}
-
 static image_config *import_config(const image_import_opts *o, const char *diff_id,
 				   const char *created, cpod_error **err)
 {
@@ -43,7 +26,7 @@ static image_config *import_config(const image_import_opts *o, const char *diff_
 
 	cfg->created = xstrdup(created);
 	cfg->os = xstrdup(o->os ? o->os : "linux");
-	cfg->architecture = xstrdup(o->arch ? o->arch : host_arch());
+	cfg->architecture = xstrdup(o->arch ? o->arch : manifest_host_arch());
 	cfg->variant = o->variant ? xstrdup(o->variant) : NULL;
 	strv_push(&cfg->diff_ids, diff_id);
 	for (const char *const *c = o->changes; c && *c; c++)

@@ -1,7 +1,9 @@
 #include "image/manifest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "common/digest.h"
 #include "common/json.h"
@@ -374,4 +376,21 @@ char *manifest_build_oci(const manifest_descriptor *config, const manifest_descr
 		json_object_array_add(arr, descriptor_json(&layers[i]));
 	json_object_object_add(o, "layers", arr);
 	return json_to_string(o, JSON_FMT_COMPACT);
+}
+
+const char *manifest_host_arch(void)
+{
+	static char arch[65];
+	struct utsname u;
+	char *a = NULL, *v = NULL;
+
+	if (arch[0])
+		return arch;
+	if (uname(&u) < 0)
+		return "amd64";
+	manifest_normalize_platform(u.machine, NULL, &a, &v);
+	snprintf(arch, sizeof(arch), "%s", a);
+	free(a);
+	free(v);
+	return arch;
 }

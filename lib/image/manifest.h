@@ -99,6 +99,9 @@ int manifest_layer_compression(const char *media_type, manifest_compression *ret
 void manifest_normalize_platform(const char *arch, const char *variant, char **ret_arch,
 				 char **ret_variant);
 
+/* This machine's architecture as OCI names it ("amd64", "arm64"); static storage. */
+const char *manifest_host_arch(void);
+
 /* Picks the entry of an index for os/arch/variant (variant may be NULL): the exact variant
  * first, then older compatible ones (arm v7 runs v6 and v5; arm v8 runs v7...).  Sets *ret to
  * the entry (borrowed from m).  CPOD_ERR_NOT_FOUND when nothing fits; CPOD_ERR_INVALID when m

@@ -141,23 +141,6 @@ int image_pull_candidates(const char *reference, const registries_conf *conf, ch
 
 /* ---- manifests ---- */
 
-static const char *host_arch(void)
-{
-	static char arch[65];
-	struct utsname u;
-	char *a = NULL, *v = NULL;
-
-	if (arch[0])
-		return arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	manifest_normalize_platform(u.machine, NULL, &a, &v);
-	snprintf(arch, sizeof(arch), "%s", a);
-	free(a);
-	free(v);
-	return arch;
-}
-
 static int get_manifest(registry_client *rc, const char *repo, const char *ref, buf *out,
 			char **ret_digest, image_manifest **ret, cpod_error **err)
 {
@@ -181,7 +164,8 @@ static int fetch_manifest(const pull_ctx *c, registry_client *rc, const char *re
 		return -1;
 	if (!manifest_is_index(pm->m))
 		return 0;
-	manifest_normalize_platform(o->arch ? o->arch : host_arch(), o->variant, &arch, &variant);
+	manifest_normalize_platform(o->arch ? o->arch : manifest_host_arch(), o->variant, &arch,
+				    &variant);
 	if (manifest_choose_platform(pm->m, o->os ? o->os : "linux", arch, variant, &d, err) < 0)
 		return cpod_err_prefix(err, "choosing an image from manifest list docker://%s",
 				       display);
