@@ -147,6 +147,34 @@ const cli_command cli_commands[] = {
 	},
 	{
 		.noun = "image",
+		.verb = "load",
+		.toplevel = "load",
+		.run = cmd_image_load,
+		.options = cmd_image_load_options,
+		.short_help = "Load image(s) from a tar archive",
+		.long_help = "Loads images from a docker-archive stored on the local machine.\n\n"
+			     "  Load images from a tar archive, read from standard input unless "
+			     "--input is given.",
+		.usage = "[options]",
+		.example = "cpod load -q -i busybox.tar\ncpod load < busybox.tar",
+	},
+	{
+		.noun = "image",
+		.verb = "save",
+		.toplevel = "save",
+		.run = cmd_image_save,
+		.options = cmd_image_save_options,
+		CLI_ARGS(1, CLI_ARGS_MANY),
+		.short_help = "Save image(s) to an archive",
+		.long_help = "Save an image to a docker-archive on the local machine, to standard "
+			     "output unless --output is given (it must then be redirected).",
+		.usage = "[options] IMAGE [IMAGE...]",
+		.example = "cpod save --quiet -o myimage.tar imageID\n"
+			   "cpod save -m -o both.tar img1 img2\n"
+			   "cpod save alpine > alpine-all.tar",
+	},
+	{
+		.noun = "image",
 		.verb = "list",
 		.aliases = (const char *const[]){ "ls", NULL },
 		.toplevel = "images",
@@ -352,6 +380,30 @@ const cli_command cli_commands[] = {
 		.example = "cpod pull imageName\n"
 			   "cpod pull fedora:latest\n"
 			   "cpod pull --arch=arm64 busybox",
+	},
+	{
+		.verb = "login",
+		.run = cmd_login,
+		.options = cmd_login_options,
+		CLI_ARGS(0, 1),
+		.short_help = "Login to a container registry",
+		.long_help = "Login to a container registry on a specified server.",
+		.usage = "[options] [REGISTRY]",
+		.example = "cpod login quay.io\n"
+			   "cpod login --username ... --password ... quay.io\n"
+			   "cpod login --authfile dir/auth.json quay.io",
+	},
+	{
+		.verb = "logout",
+		.run = cmd_logout,
+		.options = cmd_logout_options,
+		CLI_ARGS(0, 1),
+		.short_help = "Logout of a container registry",
+		.long_help = "Remove the cached username and password for the registry.",
+		.usage = "[options] [REGISTRY]",
+		.example = "cpod logout quay.io\n"
+			   "cpod logout --authfile dir/auth.json quay.io\n"
+			   "cpod logout --all",
 	},
 	{ .verb = NULL },
 };

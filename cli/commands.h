@@ -167,6 +167,10 @@ extern const cli_option cmd_image_history_options[];
 int cmd_image_history(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_import_options[];
 int cmd_image_import(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_load_options[];
+int cmd_image_load(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_save_options[];
+int cmd_image_save(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_pull_options[];
 int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_inspect_options[];
@@ -189,6 +193,13 @@ extern const cli_option cmd_system_df_options[];
 int cmd_system_df(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_system_reset_options[];
 int cmd_system_reset(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_login_options[];
+int cmd_login(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_logout_options[];
+int cmd_logout(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+/* --authfile's default for login and logout: given, else $REGISTRY_AUTH_FILE, else
+ * $DOCKER_CONFIG/config.json, else NULL (cmd/login.c).  Caller frees. */
+char *cli_default_authfile(const char *given);
 extern const cli_option cmd_inspect_options[];
 int cmd_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 

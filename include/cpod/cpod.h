@@ -6,6 +6,7 @@
 #include <cpod/error.h>
 #include <cpod/image.h>
 #include <cpod/log.h>
+#include <cpod/registry.h>
 #include <cpod/runtime.h>
 #include <cpod/system.h>
 #include <cpod/version.h>

@@ -137,6 +137,32 @@ CPOD_EXPORT char *cpod_image_unmount(cpod_runtime *rt, const char *name, int for
  * does not count mounts: with it the array is always empty. */
 CPOD_EXPORT struct json_object *cpod_image_mounted(cpod_runtime *rt, cpod_error **err);
 
+/* cpod_save_opts.format */
+#define CPOD_SAVE_DOCKER_ARCHIVE "docker-archive"
+#define CPOD_SAVE_OCI_ARCHIVE "oci-archive"
+
+typedef struct {
+	size_t struct_size;	   /* sizeof(cpod_save_opts) */
+	const char *const *images; /* names or IDs, NULL-terminated, at least one */
+	const char *format;	   /* CPOD_SAVE_DOCKER_ARCHIVE (NULL: the same) or _OCI_ARCHIVE */
+	int multi_image;	   /* -m: every name is an image; else the others tag the first */
+	int fd;			   /* where the archive is written (not closed) */
+} cpod_save_opts;
+
+/* `cpod save`: writes a docker-archive (manifest.json, <config>.json, <diffID>.tar layers,
+ * repositories) of the images, or an oci-archive of one image (oci-layout, index.json with
+ * the name as org.opencontainers.image.ref.name, blobs/sha256/ with uncompressed layers).  A layer whose stored form differs from the tar the image was
+ * made from gets the config's diff_ids rewritten, and so a new image ID in the archive (cpod
+ * keeps no tar-split data).  An unknown image: CPOD_ERR_NOT_FOUND; another format:
+ * CPOD_ERR_INVALID. */
+CPOD_EXPORT int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **err);
+
+/* `cpod load`: loads every image of the docker-archive or oci-archive read from fd (not closed; may be
+ * compressed), checking each layer's diffID against its config.  Returns a JSON array of the
+ * names loaded ("sha256:<id>" for an image without a name).  A bad archive fails with
+ * CPOD_ERR_INVALID naming the file and leaves the store as it was. */
+CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err);
+
 #ifdef __cplusplus
 }
 #endif

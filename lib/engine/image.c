@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/cleanup.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
@@ -11,6 +13,7 @@
 #include "image/local.h"
 #include "image/manage.h"
 #include "image/pull.h"
+#include "image/saveload.h"
 #include "common/banned.h"
 
 char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_error **err)
@@ -231,4 +234,50 @@ struct json_object *cpod_image_mounted(cpod_runtime *rt, cpod_error **err)
 	store *s = engine_store(rt, err);
 
 	return s ? image_mounted(s, err) : NULL;
+}
+
+static const char *copy_tmpdir(cpod_runtime *rt)
+{
+	const char *d = rt->tmpdir ? rt->tmpdir : rt->cc->image_copy_tmp_dir;
+
+	return d && *d ? d : "/var/tmp";
+}
+
+int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **err)
+{
+	cpod_save_opts o = { 0 };
+	store *s = engine_store(rt, err);
+
+	if (!s)
+		return -1;
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	if (o.format && !str_eq(o.format, CPOD_SAVE_DOCKER_ARCHIVE) &&
+	    !str_eq(o.format, CPOD_SAVE_OCI_ARCHIVE))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported format '%s' for save",
+				o.format);
+	image_save_opts so = {
+		.images = o.images,
+		.multi = o.multi_image,
+		.oci = o.format && str_eq(o.format, CPOD_SAVE_OCI_ARCHIVE),
+		.fd = o.fd,
+		.tmpdir = copy_tmpdir(rt),
+	};
+	return image_save_docker(s, &so, err);
+}
+
+struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err)
+{
+	_cleanup_strv_ strv names = { 0 };
+	store *s = engine_store(rt, err);
+	json_object *arr;
+
+	if (!s)
+		return NULL;
+	strv_init(&names);
+	if (image_load_docker(s, fd, copy_tmpdir(rt), &names, err) < 0)
+		return NULL;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < names.n; i++)
+		json_object_array_add(arr, json_object_new_string(names.v[i]));
+	return arr;
 }
