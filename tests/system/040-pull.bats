@@ -266,69 +266,9 @@ EOF
 	is "$output" "Error: credentials can't be empty"
 }
 
-# A registry that wants bearer tokens: a small proxy in front of the plain registry.  Its
-# token endpoint gives a token to anyone, or checks Basic tokuser:tokpass when sent.
-start_bearer_registry() {
-	cat >"$CPOD_TEST_DIR/bearer.py" <<'EOF'
-import base64, http.server, json, sys, urllib.error, urllib.request
-upstream, portfile, logfile = sys.argv[1:4]
-log = open(logfile, "a")
-good = "Basic " + base64.b64encode(b"tokuser:tokpass").decode()
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def send(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def do_GET(self):
-        auth = self.headers.get("Authorization", "")
-        print(self.path, auth, file=log, flush=True)
-        port = self.server.server_address[1]
-        chal = 'Bearer realm="http://127.0.0.1:%d/token",service="bearer-test"' % port
-        if self.path.startswith("/token"):
-            if auth and auth != good:
-                return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}')
-            who = "user" if auth else "anon"
-            return self.send(200, json.dumps({"token": "tok-" + who}).encode())
-        if self.path == "/v2/" or not auth.startswith("Bearer tok-"):
-            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
-                             [("WWW-Authenticate", chal)])
-        req = urllib.request.Request(upstream + self.path,
-                                     headers={"Accept": self.headers.get("Accept", "*/*")})
-        try:
-            r = urllib.request.urlopen(req)
-            self.send(200, r.read(), [("Content-Type", r.headers.get("Content-Type", ""))])
-        except urllib.error.HTTPError as e:
-            self.send(e.code, e.read())
-    def do_POST(self):
-        form = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-        print("POST", self.path, form, file=log, flush=True)
-        if "grant_type=refresh_token" in form and "refresh_token=refresh-good" in form:
-            return self.send(200, json.dumps({"access_token": "tok-refresh"}).encode())
-        self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad refresh token"}]}')
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile, "w").write(str(srv.server_address[1]))
-srv.serve_forever()
-EOF
-	rm -f "$CPOD_TEST_DIR/bearer.port"
-	python3 "$CPOD_TEST_DIR/bearer.py" "http://$CPOD_REGISTRY_PLAIN" "$CPOD_TEST_DIR/bearer.port" \
-		"$CPOD_TEST_DIR/bearer.log" 3>&- &
-	BEARER_PID=$!
-	for _ in $(seq 50); do
-		[ -s "$CPOD_TEST_DIR/bearer.port" ] && break
-		sleep 0.1
-	done
-	BEARER=127.0.0.1:$(cat "$CPOD_TEST_DIR/bearer.port") || die "the bearer registry did not start"
-	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$BEARER" >"$CPOD_TEST_DIR/bearer.conf"
-}
 
 @test "pull from a registry with bearer tokens: anonymous, --creds, bad credentials, identity token" {
-	start_bearer_registry
+	start_bearer_registry "http://$CPOD_REGISTRY_PLAIN"
 	: >"$CPOD_TEST_DIR/bearer.log"
 	CONTAINERS_REGISTRIES_CONF=$CPOD_TEST_DIR/bearer.conf pull -q "$BEARER/cpod-test/layers"
 	run grep -c '^/token?service=bearer-test&scope=repository%3acpod-test%2flayers%3apull $' \

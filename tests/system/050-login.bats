@@ -30,53 +30,6 @@ teardown() {
 	cpod_teardown
 }
 
-# A registry that wants bearer tokens: /v2/ answers 200 to "Bearer tok-user" only, and the
-# token endpoint gives that token for Basic tokuser:tokpass.  Requests are logged.
-start_bearer_registry() {
-	cat >"$CPOD_TEST_DIR/bearer.py" <<'PY'
-import base64, http.server, json, sys
-portfile, logfile = sys.argv[1:3]
-log = open(logfile, "a")
-good = "Basic " + base64.b64encode(b"tokuser:tokpass").decode()
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def log_message(self, *a):
-        pass
-    def send(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def do_GET(self):
-        auth = self.headers.get("Authorization", "")
-        print(self.path, auth, file=log, flush=True)
-        port = self.server.server_address[1]
-        chal = 'Bearer realm="http://127.0.0.1:%d/token",service="bearer-test"' % port
-        if self.path.startswith("/token"):
-            if auth != good:
-                return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}')
-            return self.send(200, json.dumps({"token": "tok-user"}).encode())
-        if self.path == "/v2/" and auth == "Bearer tok-user":
-            return self.send(200, b"{}")
-        self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
-                  [("WWW-Authenticate", chal)])
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-open(portfile, "w").write(str(srv.server_address[1]))
-srv.serve_forever()
-PY
-	rm -f "$CPOD_TEST_DIR/bearer.port"
-	python3 "$CPOD_TEST_DIR/bearer.py" "$CPOD_TEST_DIR/bearer.port" "$CPOD_TEST_DIR/bearer.log" \
-		3>&- &
-	BEARER_PID=$!
-	for _ in $(seq 50); do
-		[ -s "$CPOD_TEST_DIR/bearer.port" ] && break
-		sleep 0.1
-	done
-	BEARER=127.0.0.1:$(cat "$CPOD_TEST_DIR/bearer.port") || die "the bearer registry did not start"
-	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$BEARER" >"$CPOD_TEST_DIR/bearer.conf"
-}
 
 # The "auth" member stored for registry $1 in $REGISTRY_AUTH_FILE.
 stored_auth() {
@@ -217,7 +170,7 @@ Login Succeeded!" "--verbose names the file written"
 }
 
 @test "login to a registry with bearer tokens: the token is asked for with the credentials" {
-	start_bearer_registry
+	start_bearer_registry -
 	: >"$CPOD_TEST_DIR/bearer.log"
 	CONTAINERS_REGISTRIES_CONF=$CPOD_TEST_DIR/bearer.conf run_cpod login -u tokuser -p tokpass \
 		"$BEARER"

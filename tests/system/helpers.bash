@@ -110,6 +110,24 @@ fixture_skopeo() {
 	"$CPOD_FIXTURES/skopeo.sh" "$@"
 }
 
+# start_bearer_registry UPSTREAM: a registry that wants bearer tokens (tests/fixtures/
+# bearer-registry.py) in front of UPSTREAM ("-": none), on a free port of 127.0.0.1.  Sets
+# BEARER (host:port) and BEARER_PID (the caller's teardown kills it), logs requests to
+# $CPOD_TEST_DIR/bearer.log, and writes $CPOD_TEST_DIR/bearer.conf, a registries.conf that
+# marks it insecure (plain http).
+start_bearer_registry() {
+	rm -f "$CPOD_TEST_DIR/bearer.port"
+	python3 "$CPOD_FIXTURES/bearer-registry.py" "$1" "$CPOD_TEST_DIR/bearer.port" \
+		"$CPOD_TEST_DIR/bearer.log" 3>&- &
+	BEARER_PID=$!
+	for _ in $(seq 50); do
+		[ -s "$CPOD_TEST_DIR/bearer.port" ] && break
+		sleep 0.1
+	done
+	BEARER=127.0.0.1:$(cat "$CPOD_TEST_DIR/bearer.port") || die "the bearer registry did not start"
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$BEARER" >"$CPOD_TEST_DIR/bearer.conf"
+}
+
 # ---- running cpod --------------------------------------------------------------------------------
 
 run_cpod() {
