@@ -29,6 +29,7 @@ struct registry_client {
 	registry_certs certs;
 	char *username, *password, *identity_token;
 	www_auth challenge; /* scheme NULL: none */
+	long ping_status;   /* of the /v2/ ping: 200 or 401 */
 	strv token_scopes;  /* parallel to tokens */
 	strv tokens;
 	/* The current request's headers of interest. */
@@ -275,6 +276,7 @@ int registry_ping(registry_client *c, cpod_error **err)
 				"pinging container registry %s: unexpected http status %ld",
 				c->host, status);
 	}
+	c->ping_status = status;
 	www_auth_clear(&c->challenge);
 	if (status == 401 && c->h_www_auth && www_auth_parse(c->h_www_auth, &c->challenge, err) < 0)
 		return cpod_err_prefix(err, "pinging container registry %s", c->host);
@@ -312,7 +314,8 @@ static int setup_token_request(registry_client *c, const char *scope, buf *form,
 		form_add(c, form, "client_id", USER_AGENT);
 		if (c->challenge.service)
 			form_add(c, form, "service", c->challenge.service);
-		form_add(c, form, "scope", scope);
+		if (scope)
+			form_add(c, form, "scope", scope);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, form->s);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)form->len);
 		return 0;
@@ -321,8 +324,10 @@ static int setup_token_request(registry_client *c, const char *scope, buf *form,
 		service = xasprintf("service=%s", c->challenge.service);
 		curl_url_set(u, CURLUPART_QUERY, service, CURLU_APPENDQUERY | CURLU_URLENCODE);
 	}
-	scope_q = xasprintf("scope=%s", scope);
-	curl_url_set(u, CURLUPART_QUERY, scope_q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	if (scope) {
+		scope_q = xasprintf("scope=%s", scope);
+		curl_url_set(u, CURLUPART_QUERY, scope_q, CURLU_APPENDQUERY | CURLU_URLENCODE);
+	}
 	curl_url_get(u, CURLUPART_URL, &url, 0);
 	setup(c, url);
 	curl_free(url);
@@ -334,7 +339,7 @@ static int setup_token_request(registry_client *c, const char *scope, buf *form,
 	return 0;
 }
 
-/* Asks the challenge's realm for a token for scope. */
+/* Asks the challenge's realm for a token for scope (NULL: no scope, as login asks). */
 static int fetch_token(registry_client *c, const char *scope, char **ret, cpod_error **err)
 {
 	_cleanup_buf_ buf body = BUF_INIT, form = BUF_INIT;
@@ -403,6 +408,48 @@ static int apply_auth(registry_client *c, const char *repo, struct curl_slist **
 		if (str_eq(c->token_scopes.v[j], scope))
 			h = xasprintf("Authorization: Bearer %s", c->tokens.v[j]);
 	*headers = curl_slist_append(*headers, h);
+	return 0;
+}
+
+int registry_check_auth(registry_client *c, cpod_error **err)
+{
+	_cleanup_free_ char *url = NULL, *token = NULL, *h = NULL;
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	if (registry_ping(c, err) < 0)
+		return -1;
+	if (c->ping_status == 200)
+		return 0; /* the registry asks for nothing */
+	if (!c->challenge.scheme)
+		return cpod_err(err, CPOD_ERR_AUTH, 0, "checking credentials: unauthorized");
+	/* The token request uses the handle: get it before setting the check up. */
+	if (str_eq(c->challenge.scheme, "bearer")) {
+		if (fetch_token(c, NULL, &token, err) < 0)
+			return -1;
+		h = xasprintf("Authorization: Bearer %s", token);
+		headers = curl_slist_append(headers, h);
+	}
+	url = xasprintf("%s://%s/v2/", c->scheme, c->host);
+	setup(c, url);
+	if (!token && apply_auth(c, NULL, &headers, err) < 0) {
+		curl_slist_free_all(headers);
+		return -1;
+	}
+	buf_init(&body, ERROR_BODY_MAX);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &body);
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(headers);
+	if (rc != CURLE_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "checking credentials with %s: %s",
+				c->host, curl_message(c, rc));
+	if (status != 200)
+		return status_error(status, &body, err, "checking credentials");
 	return 0;
 }
 

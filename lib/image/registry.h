@@ -47,6 +47,11 @@ DEFINE_CLEANUP_FUNC(registry_client, registry_client_free)
  * 200 or 401 fails: "pinging container registry HOST: ...". */
 int registry_ping(registry_client *c, cpod_error **err);
 
+/* Checks the client's credentials as `login` does: GET /v2/ with them (Basic), or with a
+ * token asked for with them and no scope (Bearer).  0 when the registry accepts them or asks
+ * for none; CPOD_ERR_AUTH when it refuses them; CPOD_ERR_SYSTEM/REGISTRY otherwise. */
+int registry_check_auth(registry_client *c, cpod_error **err);
+
 /* GETs the manifest of repo ("ns/name") at ref (a tag or "sha256:..."), at most
  * MANIFEST_MAX_SIZE bytes, into out.  *ret_media_type gets the Content-Type (may be NULL) and
  * *ret_digest the digest of the bytes received; for a digest reference a different digest is
