@@ -120,6 +120,7 @@ struct cli_ctx {
 	cli_optset persistent_set;  /* g, bound to cli_persistent_options */
 	bool remote;		    /* remote access was asked for (flags or environment) */
 	const cli_command *cmd;	    /* the command being run */
+	const cli_optset *cmd_set;  /* its options as parsed (cli_opt_changed()), while it runs */
 	const cli_noun *noun;	    /* its noun as typed, NULL when called by a top-level name */
 	char *cmd_path;		    /* the command as typed: "cpod system info", "cpod info" */
 	const char *argv0;	    /* argv[0] as given */
@@ -130,6 +131,10 @@ struct cli_ctx {
 	char *self_path;	    /* this binary, for conmon's exit command */
 	cpod_runtime *rt;	    /* created by cli_runtime() */
 };
+
+/* podman's --tls-verify: CPOD_TLS_VERIFY_ON or _OFF when the flag was given, else _DEFAULT
+ * (registries.conf decides). */
+int cli_tls_verify(const cli_ctx *ctx, bool value);
 
 /* The library handle, created on first use from the global options (and STORAGE_DRIVER,
  * STORAGE_OPTS).  Borrowed: it lives as long as ctx.  NULL with *err on failure. */
@@ -173,6 +178,8 @@ extern const cli_option cmd_image_save_options[];
 int cmd_image_save(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_pull_options[];
 int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_image_push_options[];
+int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_inspect_options[];
 int cmd_image_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_list_options[];

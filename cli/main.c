@@ -312,7 +312,9 @@ static int run_command(cli_ctx *ctx, const cli_command *cmd, int argc, char **ar
 	r = prepare(ctx, cmd, (int)args.n);
 	if (r)
 		goto out;
+	ctx->cmd_set = &set;
 	r = cmd->run(ctx, opts, (int)args.n, args.v, &err);
+	ctx->cmd_set = NULL;
 	if (r < 0)
 		r = print_error(err);
 out:

@@ -103,3 +103,10 @@ int cli_confirm(bool *yes)
 	*yes = tolower((unsigned char)line[0]) == 'y';
 	return 0;
 }
+
+int cli_tls_verify(const cli_ctx *ctx, bool value)
+{
+	if (!ctx->cmd_set || !cli_opt_changed(ctx->cmd_set, "tls-verify"))
+		return CPOD_TLS_VERIFY_DEFAULT;
+	return value ? CPOD_TLS_VERIFY_ON : CPOD_TLS_VERIFY_OFF;
+}

@@ -115,7 +115,7 @@ int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.creds = o->creds,
 		.cert_dir = o->cert_dir,
 		/* The table cannot tell an explicit --tls-verify=true from the default yet. */
-		.tls_verify = o->tls_verify ? CPOD_TLS_VERIFY_DEFAULT : CPOD_TLS_VERIFY_OFF,
+		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 		.signature_policy = o->signature_policy,
 		.retries = o->retry > 100 ? 100 : (int)o->retry,
 		.retry_delay_ms = o->retry_delay ? (int)(delay_ns / 1000000) : 1000,

@@ -233,7 +233,7 @@ int cmd_login(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err)
 		.authfile = authfile,
 		.cert_dir = o->cert_dir && *o->cert_dir ? o->cert_dir : NULL,
 		/* The table cannot tell an explicit --tls-verify=true from the default. */
-		.tls_verify = o->tls_verify ? CPOD_TLS_VERIFY_DEFAULT : CPOD_TLS_VERIFY_OFF,
+		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 	};
 	found = cpod_login_lookup(&lo, &user, &pass, &has_token, err);
 	if (found < 0)

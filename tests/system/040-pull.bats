@@ -473,3 +473,13 @@ EOF
 	run_cpod image inspect --format '{{.ManifestType}}' "$CPOD_IMG_BUSYBOX_OCI"
 	is "$output" "application/vnd.oci.image.manifest.v1+json" "OCI"
 }
+
+@test "--tls-verify=true overrides a registry that registries.conf marks insecure" {
+	conf=$CPOD_TEST_DIR/insecure-tls.conf
+	printf '[[registry]]\nlocation = "127.0.0.1:5102"\ninsecure = true\n' >"$conf"
+	CONTAINERS_REGISTRIES_CONF=$conf pull -q --cert-dir "$CPOD_TEST_DIR/empty-certs" \
+		"$CPOD_IMG_TLS_BUSYBOX"
+	CONTAINERS_REGISTRIES_CONF=$conf pull 125 --tls-verify=true \
+		--cert-dir "$CPOD_TEST_DIR/empty-certs" "$CPOD_IMG_TLS_BUSYBOX"
+	is "$output" "*Error: *certificate*" "verification asked for explicitly fails without the CA"
+}
