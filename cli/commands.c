@@ -382,6 +382,23 @@ const cli_command cli_commands[] = {
 			   "cpod pull --arch=arm64 busybox",
 	},
 	{
+		.noun = "image",
+		.verb = "push",
+		.toplevel = "push",
+		.run = cmd_image_push,
+		.options = cmd_image_push_options,
+		CLI_ARGS(1, 2),
+		.short_help = "Push an image to a specified destination",
+		.long_help = "Pushes a source image to a specified destination.\n\n"
+			     "  The Image \"DESTINATION\" uses a \"transport\":\"details\" "
+			     "format. See podman-push(1) section \"DESTINATION\" for the expected "
+			     "format.",
+		.usage = "[options] IMAGE [DESTINATION]",
+		.example = "cpod push imageID docker://registry.example.com/repository:tag\n"
+			   "cpod push --authfile temp-auths/myauths.json alpine "
+			   "docker://registry.example.com/repository:tag",
+	},
+	{
 		.verb = "login",
 		.run = cmd_login,
 		.options = cmd_login_options,

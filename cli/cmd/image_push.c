@@ -77,7 +77,7 @@ int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.authfile = o->authfile,
 		.creds = o->creds,
 		.cert_dir = o->cert_dir,
-		.tls_verify = o->tls_verify ? CPOD_TLS_VERIFY_DEFAULT : CPOD_TLS_VERIFY_OFF,
+		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 		.progress = o->quiet ? NULL : print_progress,
 	};
 	rt = cli_runtime(ctx, err);

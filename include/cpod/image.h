@@ -163,6 +163,31 @@ CPOD_EXPORT int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cp
  * CPOD_ERR_INVALID naming the file and leaves the store as it was. */
 CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err);
 
+/* cpod_push_opts.format / .compression */
+#define CPOD_PUSH_FORMAT_OCI "oci"
+#define CPOD_PUSH_FORMAT_V2S2 "v2s2"
+
+typedef struct {
+	size_t struct_size;	 /* sizeof(cpod_push_opts) */
+	const char *image;	 /* a local name or ID */
+	const char *destination; /* NULL: the image's name; "docker://" accepted */
+	const char *format;	 /* "oci" (NULL: the same) or "v2s2" */
+	const char *compression; /* "gzip" (NULL: the same) or "zstd" */
+	const char *authfile;	 /* NULL: the default auth.json lookup */
+	const char *creds;	 /* "user:password" or "user"; NULL: auth.json */
+	const char *cert_dir;	 /* NULL: the certs.d defaults */
+	int tls_verify;		 /* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
+	cpod_pull_progress_fn progress; /* "Copying blob ...", may be NULL */
+	void *progress_data;
+} cpod_push_opts;
+
+/* `cpod push`: uploads the image's layers (compressed; blobs the registry has are skipped),
+ * its config and an OCI or Docker v2s2 manifest.  Returns the manifest digest ("sha256:...",
+ * caller frees).  Errors: CPOD_ERR_NOT_FOUND for an unknown image, CPOD_ERR_INVALID for a
+ * bad reference or option, CPOD_ERR_AUTH when the registry refuses, CPOD_ERR_REGISTRY or
+ * CPOD_ERR_SYSTEM otherwise. */
+CPOD_EXPORT char *cpod_image_push(cpod_runtime *rt, const cpod_push_opts *opts, cpod_error **err);
+
 #ifdef __cplusplus
 }
 #endif

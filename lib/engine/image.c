@@ -13,6 +13,7 @@
 #include "image/local.h"
 #include "image/manage.h"
 #include "image/pull.h"
+#include "image/push.h"
 #include "image/saveload.h"
 #include "common/banned.h"
 
@@ -40,26 +41,32 @@ char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_err
 	return id;
 }
 
+/* "user:password" or "user" into *ret_user (allocated) and *ret_pass (into creds). */
+static int split_creds(const char *creds, char **ret_user, const char **ret_pass, cpod_error **err)
+{
+	const char *colon;
+
+	if (!*creds || *creds == ':')
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "credentials can't be empty");
+	colon = strchr(creds, ':');
+	*ret_user = colon ? xstrndup(creds, (size_t)(colon - creds)) : xstrdup(creds);
+	*ret_pass = colon ? colon + 1 : "";
+	return 0;
+}
+
 char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error **err)
 {
 	cpod_pull_opts o = { 0 };
 	_cleanup_free_ char *user = NULL;
-	const char *pass = NULL, *colon;
+	const char *pass = NULL;
 	store *s = engine_store(rt, err);
 	char *id = NULL;
 
 	if (!s)
 		return NULL;
 	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
-	if (o.creds) {
-		if (!*o.creds || *o.creds == ':') {
-			cpod_err(err, CPOD_ERR_INVALID, 0, "credentials can't be empty");
-			return NULL;
-		}
-		colon = strchr(o.creds, ':');
-		user = colon ? xstrndup(o.creds, (size_t)(colon - o.creds)) : xstrdup(o.creds);
-		pass = colon ? colon + 1 : "";
-	}
+	if (o.creds && split_creds(o.creds, &user, &pass, err) < 0)
+		return NULL;
 	image_pull_opts po = {
 		.reference = o.reference,
 		.os = o.os,
@@ -280,4 +287,54 @@ struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err)
 	for (size_t i = 0; i < names.n; i++)
 		json_object_array_add(arr, json_object_new_string(names.v[i]));
 	return arr;
+}
+
+static int push_compression(const char *name, manifest_compression *ret, cpod_error **err)
+{
+	if (!name || str_eq(name, "gzip"))
+		*ret = COMPRESSION_GZIP;
+	else if (str_eq(name, "zstd"))
+		*ret = COMPRESSION_ZSTD;
+	else
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported compression format '%s'",
+				name);
+	return 0;
+}
+
+char *cpod_image_push(cpod_runtime *rt, const cpod_push_opts *opts, cpod_error **err)
+{
+	cpod_push_opts o = { 0 };
+	_cleanup_free_ char *user = NULL;
+	const char *pass = NULL;
+	store *s = engine_store(rt, err);
+	image_push_opts po = { 0 };
+	char *digest = NULL;
+
+	if (!s)
+		return NULL;
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	if (o.format && !str_eq(o.format, CPOD_PUSH_FORMAT_OCI) &&
+	    !str_eq(o.format, CPOD_PUSH_FORMAT_V2S2)) {
+		cpod_err(err, CPOD_ERR_INVALID, 0, "unknown format '%s'", o.format);
+		return NULL;
+	}
+	if ((o.creds && split_creds(o.creds, &user, &pass, err) < 0) ||
+	    push_compression(o.compression, &po.compression, err) < 0)
+		return NULL;
+	po.image = o.image;
+	po.destination = o.destination;
+	po.docker_v2s2 = o.format && str_eq(o.format, CPOD_PUSH_FORMAT_V2S2);
+	po.authfile = o.authfile;
+	po.username = user;
+	po.password = pass;
+	po.cert_dir = o.cert_dir;
+	po.tls_verify = o.tls_verify == CPOD_TLS_VERIFY_ON    ? 1
+			: o.tls_verify == CPOD_TLS_VERIFY_OFF ? 0
+							      : -1;
+	po.tmpdir = copy_tmpdir(rt);
+	po.progress = o.progress;
+	po.progress_data = o.progress_data;
+	if (image_push(s, &po, &digest, err) < 0)
+		return NULL;
+	return digest;
 }

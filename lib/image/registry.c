@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -28,12 +29,13 @@ struct registry_client {
 	buf ca_blob;
 	registry_certs certs;
 	char *username, *password, *identity_token;
+	bool push;
 	www_auth challenge; /* scheme NULL: none */
 	long ping_status;   /* of the /v2/ ping: 200 or 401 */
 	strv token_scopes;  /* parallel to tokens */
 	strv tokens;
 	/* The current request's headers of interest. */
-	char *h_www_auth, *h_content_type;
+	char *h_www_auth, *h_content_type, *h_location;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -43,7 +45,8 @@ static void reset_headers(registry_client *c)
 {
 	free(c->h_www_auth);
 	free(c->h_content_type);
-	c->h_www_auth = c->h_content_type = NULL;
+	free(c->h_location);
+	c->h_www_auth = c->h_content_type = c->h_location = NULL;
 }
 
 static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
@@ -59,6 +62,8 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
 		slot = &c->h_www_auth, klen = 17;
 	else if (len > 13 && !strncasecmp(data, "Content-Type:", 13))
 		slot = &c->h_content_type, klen = 13;
+	else if (len > 9 && !strncasecmp(data, "Location:", 9))
+		slot = &c->h_location, klen = 9;
 	if (!slot)
 		return len;
 	for (v = data + klen; v < end && (*v == ' ' || *v == '\t'); v++)
@@ -84,6 +89,7 @@ int registry_client_new(const registry_opts *o, registry_client **ret, cpod_erro
 	c->certs.ca_files = (strv)STRV_INIT;
 	c->username = o->username ? xstrdup(o->username) : NULL;
 	c->password = o->password ? xstrdup(o->password) : NULL;
+	c->push = o->push;
 	c->identity_token = o->identity_token && *o->identity_token ? xstrdup(o->identity_token)
 								    : NULL;
 	if (registry_certs_find(o->cert_dir ? given : defaults, o->host, &c->certs, err) < 0)
@@ -396,7 +402,7 @@ static int apply_auth(registry_client *c, const char *repo, struct curl_slist **
 	}
 	if (!str_eq(c->challenge.scheme, "bearer"))
 		return 0;
-	scope = xasprintf("repository:%s:pull", repo);
+	scope = xasprintf("repository:%s:%s", repo, c->push ? "pull,push" : "pull");
 	i = strv_contains((const char *const *)c->token_scopes.v, scope);
 	if (i <= 0) {
 		if (fetch_token(c, scope, &token, err) < 0)
@@ -453,22 +459,30 @@ int registry_check_auth(registry_client *c, cpod_error **err)
 	return 0;
 }
 
-/* Prepares a GET of /v2/<repo>/<kind>/<ref> with its credentials (after the ping). */
-static int prepare_get(registry_client *c, const char *repo, const char *kind, const char *ref,
-		       struct curl_slist **headers, cpod_error **err)
+/* Prepares a request of url (NULL: /v2/<repo>/<kind>/<ref>) with its credentials (after the
+ * ping). */
+static int prepare_url(registry_client *c, const char *repo, const char *url, const char *kind,
+		       const char *ref, struct curl_slist **headers, cpod_error **err)
 {
-	_cleanup_free_ char *url = NULL;
+	_cleanup_free_ char *made = NULL;
 
 	if (registry_ping(c, err) < 0)
 		return -1;
 	/* A token request uses the handle: get it before setting this request up. */
 	if (str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
 		return -1;
-	url = xasprintf("%s://%s/v2/%s/%s/%s", c->scheme, c->host, repo, kind, ref);
+	if (!url)
+		url = made = xasprintf("%s://%s/v2/%s/%s/%s", c->scheme, c->host, repo, kind, ref);
 	setup(c, url);
 	if (!str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
 		return -1;
 	return 0;
+}
+
+static int prepare_get(registry_client *c, const char *repo, const char *kind, const char *ref,
+		       struct curl_slist **headers, cpod_error **err)
+{
+	return prepare_url(c, repo, NULL, kind, ref, headers, err);
 }
 
 /* GETs a whole response into out (capped); *ret_status gets the HTTP status.  On a status
@@ -750,4 +764,155 @@ void registry_blob_close(registry_blob *b)
 	buf_release(&b->error_body);
 	free(b);
 	errno = saved;
+}
+
+/* ---- pushing ---- */
+
+/* Runs the prepared request; *ret_status gets the HTTP status, body the answer (capped). */
+static int perform(registry_client *c, struct curl_slist *headers, buf *body, long *ret_status,
+		   const char *what, cpod_error **err)
+{
+	CURLcode rc;
+
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, buf_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
+	rc = curl_easy_perform(c->curl);
+	if (rc != CURLE_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: %s", what, curl_message(c, rc));
+	*ret_status = 0;
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, ret_status);
+	return 0;
+}
+
+int registry_blob_exists(registry_client *c, const char *repo, const char *digest, cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("checking blob %s in %s/%s", digest, c->host, repo);
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	int r = -1;
+
+	buf_init(&body, ERROR_BODY_MAX);
+	if (prepare_get(c, repo, "blobs", digest, &headers, err) < 0)
+		goto out;
+	curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
+	if (perform(c, headers, &body, &status, what, err) < 0)
+		goto out;
+	if (status == 200)
+		r = 1;
+	else if (status == 404)
+		r = 0;
+	else
+		status_error(status, &body, err, what);
+out:
+	curl_slist_free_all(headers);
+	return r;
+}
+
+/* POST /v2/<repo>/blobs/uploads/: *ret gets the absolute upload URL with ?digest= added. */
+static int start_upload(registry_client *c, const char *repo, const char *digest, char **ret,
+			const char *what, cpod_error **err)
+{
+	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
+	_cleanup_free_ char *base = NULL, *q = xasprintf("digest=%s", digest);
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	char *url = NULL;
+	int r;
+
+	buf_init(&body, ERROR_BODY_MAX);
+	r = prepare_get(c, repo, "blobs", "uploads/", &headers, err);
+	if (r == 0) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
+		r = perform(c, headers, &body, &status, what, err);
+	}
+	curl_slist_free_all(headers);
+	if (r < 0)
+		return -1;
+	if (status != 202)
+		return status_error(status, &body, err, what);
+	if (!c->h_location || !*c->h_location)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: no upload location", what);
+	base = xasprintf("%s://%s/v2/%s/blobs/uploads/", c->scheme, c->host, repo);
+	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, c->h_location, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: invalid upload location '%s'", what,
+				c->h_location);
+	*ret = xstrdup(url);
+	curl_free(url);
+	return 0;
+}
+
+static size_t fd_read_cb(char *p, size_t size, size_t n, void *userdata)
+{
+	ssize_t got;
+
+	do
+		got = read(*(int *)userdata, p, size * n);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
+}
+
+int registry_blob_upload(registry_client *c, const char *repo, const char *digest, int fd,
+			 int64_t size, cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("uploading blob %s to %s/%s", digest, c->host, repo);
+	_cleanup_free_ char *url = NULL;
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	int r;
+
+	if (start_upload(c, repo, digest, &url, what, err) < 0)
+		return -1;
+	buf_init(&body, ERROR_BODY_MAX);
+	r = prepare_url(c, repo, url, NULL, NULL, &headers, err);
+	if (r == 0) {
+		headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+		headers = curl_slist_append(headers, "Expect:");
+		curl_easy_setopt(c->curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, fd_read_cb);
+		curl_easy_setopt(c->curl, CURLOPT_READDATA, &fd);
+		curl_easy_setopt(c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
+		r = perform(c, headers, &body, &status, what, err);
+	}
+	curl_slist_free_all(headers);
+	if (r < 0)
+		return -1;
+	if (status != 201)
+		return status_error(status, &body, err, what);
+	return 0;
+}
+
+int registry_put_manifest(registry_client *c, const char *repo, const char *ref,
+			  const char *media_type, const void *data, size_t len, cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("writing manifest %s to %s/%s", ref, c->host, repo);
+	_cleanup_free_ char *ct = xasprintf("Content-Type: %s", media_type);
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	int r;
+
+	buf_init(&body, ERROR_BODY_MAX);
+	r = prepare_get(c, repo, "manifests", ref, &headers, err);
+	if (r == 0) {
+		headers = curl_slist_append(headers, ct);
+		headers = curl_slist_append(headers, "Expect:");
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PUT");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		r = perform(c, headers, &body, &status, what, err);
+	}
+	curl_slist_free_all(headers);
+	if (r < 0)
+		return -1;
+	if (status != 201)
+		return status_error(status, &body, err, what);
+	return 0;
 }

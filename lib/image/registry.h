@@ -31,6 +31,7 @@ typedef struct {
 	const char *username; /* NULL: anonymous unless the challenge asks and none is known */
 	const char *password;
 	const char *identity_token; /* auth.json's refresh token: exchanged by OAuth2 POST */
+	bool push;		    /* bearer tokens ask for "repository:X:pull,push" */
 } registry_opts;
 
 typedef struct registry_client registry_client;
@@ -75,6 +76,22 @@ ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err);
 /* Accepts NULL; stops a transfer still running. */
 void registry_blob_close(registry_blob *b);
 DEFINE_CLEANUP_FUNC(registry_blob, registry_blob_close)
+
+/* ---- pushing (the client must have been made with .push) ---- */
+
+/* HEAD /v2/<repo>/blobs/<digest>: 1 when the registry has the blob, 0 when not (404). */
+int registry_blob_exists(registry_client *c, const char *repo, const char *digest,
+			 cpod_error **err);
+
+/* Uploads size bytes read from fd (from its current offset) as the blob digest: POST
+ * /v2/<repo>/blobs/uploads/, then one PUT to the Location given (relative or absolute) with
+ * ?digest=.  The registry must answer 201. */
+int registry_blob_upload(registry_client *c, const char *repo, const char *digest, int fd,
+			 int64_t size, cpod_error **err);
+
+/* PUT /v2/<repo>/manifests/<ref> with this Content-Type; the registry must answer 201. */
+int registry_put_manifest(registry_client *c, const char *repo, const char *ref,
+			  const char *media_type, const void *data, size_t len, cpod_error **err);
 
 /* ---- pure parts, exposed for the tests ---- */
 

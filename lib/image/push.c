@@ -1,0 +1,443 @@
+/* cpod push: store → registry (see push.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "common/cleanup.h"
+#include "common/digest.h"
+#include "common/json.h"
+#include "common/xalloc.h"
+#include "config/auth.h"
+#include "config/registries_conf.h"
+#include "image/image_config.h"
+#include "image/local.h"
+#include "image/push.h"
+#include "image/reference.h"
+#include "image/registry.h"
+#include "common/banned.h"
+
+#define CHUNK (128u << 10)
+#define PUSH_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static void progress(const image_push_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const image_push_opts *o, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+
+	if (!o->progress)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	o->progress(o->progress_data, line);
+}
+
+/* ---- compression ---- */
+
+typedef struct {
+	int out_fd;
+	digest_ctx *dg;
+	int64_t size;
+} sink;
+
+static int sink_write(sink *k, const void *p, size_t len, cpod_error **err)
+{
+	const char *q = p;
+
+	digest_update(k->dg, p, len);
+	k->size += (int64_t)len;
+	while (len) {
+		ssize_t n = write(k->out_fd, q, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "writing a compressed layer");
+		q += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Feeds len input bytes (len 0 with fin: the end) through the compressor into k. */
+typedef int (*compress_fn)(void *state, const void *in, size_t len, bool fin, sink *k,
+			   cpod_error **err);
+
+static int gzip_step(void *state, const void *in, size_t len, bool fin, sink *k, cpod_error **err)
+{
+	z_stream *z = state;
+	unsigned char out[CHUNK];
+	int zr;
+
+	z->next_in = (Bytef *)(uintptr_t)in;
+	z->avail_in = (uInt)len;
+	do {
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		zr = deflate(z, fin ? Z_FINISH : Z_NO_FLUSH);
+		if (zr == Z_STREAM_ERROR)
+			return cpod_err(err, CPOD_ERR_INTERNAL, 0, "gzip compression failed");
+		if (sink_write(k, out, sizeof(out) - z->avail_out, err) < 0)
+			return -1;
+	} while (z->avail_out == 0 || (fin && zr != Z_STREAM_END));
+	return 0;
+}
+
+static int zstd_step(void *state, const void *in, size_t len, bool fin, sink *k, cpod_error **err)
+{
+	ZSTD_inBuffer ib = { in, len, 0 };
+	unsigned char out[CHUNK];
+	size_t left;
+
+	do {
+		ZSTD_outBuffer ob = { out, sizeof(out), 0 };
+
+		left = ZSTD_compressStream2(state, &ob, &ib, fin ? ZSTD_e_end : ZSTD_e_continue);
+		if (ZSTD_isError(left))
+			return cpod_err(err, CPOD_ERR_INTERNAL, 0, "zstd compression failed: %s",
+					ZSTD_getErrorName(left));
+		if (sink_write(k, out, ob.pos, err) < 0)
+			return -1;
+	} while (fin ? left != 0 : ib.pos < ib.size);
+	return 0;
+}
+
+static int compress_loop(int in_fd, compress_fn step, void *state, sink *k, digest_ctx *in_dg,
+			 cpod_error **err)
+{
+	_cleanup_free_ char *p = xmalloc(CHUNK);
+
+	for (;;) {
+		ssize_t n = read(in_fd, p, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading a layer");
+		digest_update(in_dg, p, (size_t)n);
+		if (step(state, p, (size_t)n, n == 0, k, err) < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+	}
+}
+
+int image_push_compress(int in_fd, int out_fd, manifest_compression comp, char **ret_diff_id,
+			char **ret_digest, int64_t *ret_size, cpod_error **err)
+{
+	digest_ctx *in_dg = digest_init(DIGEST_SHA256);
+	sink k = { .out_fd = out_fd, .dg = digest_init(DIGEST_SHA256) };
+	z_stream z = { 0 };
+	ZSTD_CCtx *zc = NULL;
+	int r;
+
+	if (comp == COMPRESSION_ZSTD) {
+		zc = ZSTD_createCCtx();
+		if (!zc)
+			abort();
+		r = compress_loop(in_fd, zstd_step, zc, &k, in_dg, err);
+		ZSTD_freeCCtx(zc);
+	} else if (comp == COMPRESSION_GZIP) {
+		if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			abort();
+		r = compress_loop(in_fd, gzip_step, &z, &k, in_dg, err);
+		deflateEnd(&z);
+	} else {
+		r = cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported compression for push");
+	}
+	if (r == 0) {
+		*ret_diff_id = digest_final(in_dg);
+		*ret_digest = digest_final(k.dg);
+		*ret_size = k.size;
+	}
+	digest_ctx_free(in_dg);
+	digest_ctx_free(k.dg);
+	return r;
+}
+
+/* ---- the push ---- */
+
+typedef struct {
+	const image_push_opts *o;
+	store *s;
+	registry_client *rc;
+	const char *repo;
+	const char *layer_type;
+} pusher;
+
+/* The image's layers, bottom first. */
+static int layer_chain(store *s, const char *top, strv *ret, cpod_error **err)
+{
+	_cleanup_strv_ strv rev = STRV_INIT;
+	_cleanup_free_ char *id = top ? xstrdup(top) : NULL;
+
+	while (id) {
+		_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+		if (rev.n > 1000)
+			return cpod_err(err, CPOD_ERR_INVALID, 0, "layer chain of '%s' too long",
+					top);
+		if (store_layer_get(s, id, &l, err) < 0)
+			return -1;
+		strv_push(&rev, id);
+		free(id);
+		id = l->parent ? xstrdup(l->parent) : NULL;
+	}
+	for (size_t i = rev.n; i > 0; i--)
+		strv_push(ret, rev.v[i - 1]);
+	return 0;
+}
+
+static int tmpfile_in(const char *dir, cpod_error **err)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating a file in '%s'", dir);
+	return fd;
+}
+
+/* Pushes one layer unless the registry has it; fills its descriptor and *ret_diff_id. */
+static int push_layer(pusher *p, const char *layer_id, manifest_descriptor *d, char **ret_diff_id,
+		      cpod_error **err)
+{
+	_cleanup_close_ int tar_fd = tmpfile_in(p->o->tmpdir, err);
+	_cleanup_close_ int out_fd = -1;
+	int r;
+
+	if (tar_fd < 0 || store_layer_diff(p->s, layer_id, tar_fd, err) < 0)
+		return -1;
+	out_fd = tmpfile_in(p->o->tmpdir, err);
+	if (out_fd < 0)
+		return -1;
+	if (lseek(tar_fd, 0, SEEK_SET) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "rewinding layer '%s'", layer_id);
+	if (image_push_compress(tar_fd, out_fd, p->o->compression, ret_diff_id, &d->digest,
+				&d->size, err) < 0)
+		return cpod_err_prefix(err, "compressing layer '%s'", layer_id);
+	d->media_type = xstrdup(p->layer_type);
+	r = registry_blob_exists(p->rc, p->repo, d->digest, err);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		progress(p->o, "Copying blob %s skipped: already exists", *ret_diff_id);
+		return 0;
+	}
+	progress(p->o, "Copying blob %s", *ret_diff_id);
+	if (lseek(out_fd, 0, SEEK_SET) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "rewinding layer '%s'", layer_id);
+	return registry_blob_upload(p->rc, p->repo, d->digest, out_fd, d->size, err);
+}
+
+/* The config with rootfs.diff_ids set to diff_ids (unchanged when they are equal). */
+static char *config_for(const buf *config, const image_config *cfg, const strv *diff_ids,
+			cpod_error **err)
+{
+	_cleanup_json_ json_object *doc = NULL;
+	json_object *rootfs, *arr;
+	bool same = cfg->diff_ids.n == diff_ids->n;
+
+	for (size_t i = 0; same && i < diff_ids->n; i++)
+		same = str_eq(cfg->diff_ids.v[i], diff_ids->v[i]);
+	if (same)
+		return xstrndup(config->s, config->len);
+	doc = json_parse_bytes(config->s, config->len, IMAGE_CONFIG_MAX_SIZE, err);
+	if (!doc)
+		return NULL;
+	if (!json_object_object_get_ex(doc, "rootfs", &rootfs) ||
+	    !json_object_is_type(rootfs, json_type_object)) {
+		cpod_err(err, CPOD_ERR_INVALID, 0, "image config has no rootfs");
+		return NULL;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < diff_ids->n; i++)
+		json_object_array_add(arr, json_object_new_string(diff_ids->v[i]));
+	json_object_object_add(rootfs, "diff_ids", arr);
+	return xstrdup(json_object_to_json_string_ext(doc, PUSH_JSON_FLAGS));
+}
+
+/* The manifest JSON; Docker v2s2 is the OCI one with Docker's media types. */
+static char *manifest_text(const pusher *p, const manifest_descriptor *config,
+			   const manifest_descriptor *layers, size_t n)
+{
+	_cleanup_free_ char *oci = manifest_build_oci(config, layers, n);
+	_cleanup_json_ json_object *doc = NULL;
+
+	if (!p->o->docker_v2s2)
+		return TAKE_PTR(oci);
+	doc = json_tokener_parse(oci);
+	if (!doc)
+		abort();
+	json_object_object_add(doc, "mediaType",
+			       json_object_new_string(MEDIA_TYPE_DOCKER_MANIFEST));
+	return xstrdup(json_object_to_json_string_ext(doc, PUSH_JSON_FLAGS));
+}
+
+static int client_for(const image_push_opts *o, const image_reference *dst, registry_client **ret,
+		      cpod_error **err)
+{
+	_cleanup_(registries_conf_freep) registries_conf *conf = NULL;
+	_cleanup_free_ char *key = xasprintf("%s/%s", dst->domain, dst->path);
+	registries_conf_opts rco = { .path = o->registries_conf };
+	auth_opts ao = { .authfile = o->authfile };
+	auth_creds creds = { 0 };
+	registry_opts ro = {
+		.host = dst->domain,
+		.tls_verify = o->tls_verify != 0,
+		.cert_dir = o->cert_dir,
+		.username = o->username,
+		.password = o->password,
+		.push = true,
+	};
+	int r, found = 0;
+
+	if (o->tls_verify < 0) {
+		if (registries_conf_load(&rco, &conf, err) < 0)
+			return -1;
+		ro.tls_verify = !registries_is_insecure(conf, key);
+	}
+	if (!o->username) {
+		found = auth_lookup(&ao, key, &creds, err);
+		if (found < 0)
+			return -1;
+		if (found) {
+			ro.username = creds.username;
+			ro.password = creds.password;
+			ro.identity_token = creds.identity_token;
+		}
+	}
+	r = registry_client_new(&ro, ret, err);
+	if (found)
+		auth_creds_clear(&creds);
+	return r;
+}
+
+/* Pushes the config blob; fills its descriptor. */
+static int push_config(pusher *p, const char *text, manifest_descriptor *d, cpod_error **err)
+{
+	size_t len = strlen(text);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	d->media_type =
+		xstrdup(p->o->docker_v2s2 ? MEDIA_TYPE_DOCKER_CONFIG : MEDIA_TYPE_OCI_CONFIG);
+	d->digest = digest_buf(DIGEST_SHA256, text, len);
+	d->size = (int64_t)len;
+	progress(p->o, "Copying config %s", d->digest);
+	r = registry_blob_exists(p->rc, p->repo, d->digest, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	fd = tmpfile_in(p->o->tmpdir, err);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "writing the image config");
+	return registry_blob_upload(p->rc, p->repo, d->digest, fd, d->size, err);
+}
+
+static void descriptors_free(manifest_descriptor *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].media_type);
+		free(d[i].digest);
+	}
+	free(d);
+}
+
+/* Layers, config and manifest of img to p->repo at ref. */
+static int push_image(pusher *p, const meta_image *img, const char *ref, char **ret_digest,
+		      cpod_error **err)
+{
+	_cleanup_image_config_ image_config *cfg = NULL;
+	_cleanup_buf_ buf config = BUF_INIT;
+	_cleanup_strv_ strv chain = STRV_INIT, diff_ids = STRV_INIT;
+	_cleanup_free_ char *text = NULL, *man = NULL;
+	manifest_descriptor cd = { 0 }, *layers = NULL;
+	int r = -1;
+
+	if (store_image_bigdata(p->s, img->id, "config", &config, IMAGE_CONFIG_MAX_SIZE, err) < 0 ||
+	    image_config_parse(config.s, config.len, &cfg, err) < 0 ||
+	    layer_chain(p->s, img->top_layer, &chain, err) < 0)
+		return -1;
+	layers = xcalloc(chain.n + 1, sizeof(*layers));
+	progress(p->o, "Getting image source signatures");
+	for (size_t i = 0; i < chain.n; i++) {
+		char *d = NULL;
+		int pr = push_layer(p, chain.v[i], &layers[i], &d, err);
+
+		if (d)
+			strv_push_take(&diff_ids, d);
+		if (pr < 0)
+			goto out;
+	}
+	text = config_for(&config, cfg, &diff_ids, err);
+	if (!text || push_config(p, text, &cd, err) < 0)
+		goto out;
+	man = manifest_text(p, &cd, layers, chain.n);
+	progress(p->o, "Writing manifest to image destination");
+	if (registry_put_manifest(p->rc, p->repo, ref,
+				  p->o->docker_v2s2 ? MEDIA_TYPE_DOCKER_MANIFEST
+						    : MEDIA_TYPE_OCI_MANIFEST,
+				  man, strlen(man), err) < 0)
+		goto out;
+	progress(p->o, "Storing signatures");
+	*ret_digest = digest_buf(DIGEST_SHA256, man, strlen(man));
+	r = 0;
+out:
+	descriptors_free(layers, chain.n);
+	free(cd.media_type);
+	free(cd.digest);
+	return r;
+}
+
+/* The destination reference: o->destination (without "docker://") or the image's name. */
+static int destination(const image_push_opts *o, image_reference **ret, cpod_error **err)
+{
+	const char *d = o->destination ? o->destination : o->image;
+
+	if (str_has_prefix(d, "docker://"))
+		d += strlen("docker://");
+	if (reference_parse(d, ret, err) < 0)
+		return -1;
+	if (!(*ret)->digest)
+		reference_with_default_tag(*ret);
+	return 0;
+}
+
+int image_push(store *s, const image_push_opts *o, char **ret_digest, cpod_error **err)
+{
+	_cleanup_(meta_image_freep) meta_image *img = NULL;
+	_cleanup_reference_ image_reference *dst = NULL;
+	_cleanup_(registry_client_freep) registry_client *rc = NULL;
+	_cleanup_free_ char *shown = NULL;
+	pusher p = { .o = o, .s = s };
+
+	if (image_lookup(s, o->image, &img, err) < 0)
+		return -1;
+	if (o->docker_v2s2 && o->compression == COMPRESSION_ZSTD)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"zstd compression is not supported with the v2s2 format");
+	if (destination(o, &dst, err) < 0 || client_for(o, dst, &rc, err) < 0)
+		return -1;
+	shown = reference_string(dst, false);
+	p.rc = rc;
+	p.repo = dst->path;
+	p.layer_type = o->docker_v2s2			    ? MEDIA_TYPE_DOCKER_LAYER
+		       : o->compression == COMPRESSION_ZSTD ? MEDIA_TYPE_OCI_LAYER_ZSTD
+							    : MEDIA_TYPE_OCI_LAYER_GZIP;
+	if (push_image(&p, img, dst->digest ? dst->digest : dst->tag, ret_digest, err) < 0)
+		return cpod_err_prefix(err, "pushing '%s' to 'docker://%s'", o->image, shown);
+	return 0;
+}
