@@ -483,3 +483,29 @@ EOF
 		--cert-dir "$CPOD_TEST_DIR/empty-certs" "$CPOD_IMG_TLS_BUSYBOX"
 	is "$output" "*Error: *certificate*" "verification asked for explicitly fails without the CA"
 }
+
+@test "kill -9 during a pull loses nothing, and a second pull completes" {
+	for delay in 0.01 0.03 0.06 0.1 0.15 0.25; do
+		"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" pull -q \
+			--signature-policy "$POLICY" "$CPOD_IMG_LAYERS" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		# Whatever is visible is whole.
+		run_cpod images --format '{{.ID}}'
+		for id in "${lines[@]}"; do
+			run_cpod image inspect --format '{{len .RootFS.Layers}}' "$id"
+			is "$output" 3 "a visible image has all its layers"
+		done
+	done
+	pull -q "$CPOD_IMG_LAYERS"
+	mount_image "$CPOD_IMG_LAYERS"
+	[ -f "$mnt/layer3" ] && [ ! -e "$mnt/data/removed.txt" ] || die "the pulled tree is wrong"
+	run_cpod image unmount "$CPOD_IMG_LAYERS"
+	run sqlite3 "$CPOD_ROOT/cpod.db" "SELECT count(*) FROM layers WHERE state != 'ready';"
+	is "$output" 0 "no staging layer rows left"
+	run sqlite3 "$CPOD_ROOT/cpod.db" "PRAGMA integrity_check;"
+	is "$output" ok "database integrity"
+	is "$(ls "$CPOD_ROOT/incomplete")" "" "no interrupted writer left a marker"
+}
