@@ -168,15 +168,15 @@ CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_e
 #define CPOD_PUSH_FORMAT_V2S2 "v2s2"
 
 typedef struct {
-	size_t struct_size;	 /* sizeof(cpod_push_opts) */
-	const char *image;	 /* a local name or ID */
-	const char *destination; /* NULL: the image's name; "docker://" accepted */
-	const char *format;	 /* "oci" (NULL: the same) or "v2s2" */
-	const char *compression; /* "gzip" (NULL: the same) or "zstd" */
-	const char *authfile;	 /* NULL: the default auth.json lookup */
-	const char *creds;	 /* "user:password" or "user"; NULL: auth.json */
-	const char *cert_dir;	 /* NULL: the certs.d defaults */
-	int tls_verify;		 /* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
+	size_t struct_size;		/* sizeof(cpod_push_opts) */
+	const char *image;		/* a local name or ID */
+	const char *destination;	/* NULL: the image's name; "docker://" accepted */
+	const char *format;		/* "oci" (NULL: the same) or "v2s2" */
+	const char *compression;	/* "gzip" (NULL: the same) or "zstd" */
+	const char *authfile;		/* NULL: the default auth.json lookup */
+	const char *creds;		/* "user:password" or "user"; NULL: auth.json */
+	const char *cert_dir;		/* NULL: the certs.d defaults */
+	int tls_verify;			/* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
 	cpod_pull_progress_fn progress; /* "Copying blob ...", may be NULL */
 	void *progress_data;
 } cpod_push_opts;
