@@ -422,6 +422,21 @@ const cli_command cli_commands[] = {
 			   "cpod logout --authfile dir/auth.json quay.io\n"
 			   "cpod logout --all",
 	},
+	{
+		.verb = "search",
+		.run = cmd_search,
+		.options = cmd_search_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Search registry for image",
+		.long_help = "Search registries for a given image. Can search all the default "
+			     "registries or a specific registry.\n\n"
+			     "  Users can limit the number of results, and filter the output based "
+			     "on certain conditions.",
+		.usage = "[options] TERM",
+		.example = "cpod search --limit 3 rhel\n"
+			   "cpod search quay.io/\n"
+			   "cpod search --list-tags registry.access.redhat.com/ubi8",
+	},
 	{ .verb = NULL },
 };
 

@@ -178,6 +178,8 @@ extern const cli_option cmd_image_save_options[];
 int cmd_image_save(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_pull_options[];
 int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_search_options[];
+int cmd_search(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_push_options[];
 int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 extern const cli_option cmd_image_inspect_options[];

@@ -104,6 +104,24 @@ CPOD_EXPORT int cpod_image_remove(cpod_runtime *rt, const char *name, int force,
 				  struct json_object **ret_untagged,
 				  struct json_object **ret_deleted, cpod_error **err);
 
+typedef struct {
+	size_t struct_size;   /* sizeof(cpod_search_opts) */
+	const char *term;     /* "host/term" searches host; "term" every unqualified-search one */
+	const char *authfile; /* NULL: the default auth.json lookup */
+	const char *creds;    /* "user:password" or "user"; NULL: auth.json */
+	const char *cert_dir; /* NULL: the default certs.d directories */
+	int tls_verify;	      /* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
+	int list_tags;	      /* term names one repository: list its tags */
+	int limit;	      /* results per registry; <= 0: 25 */
+} cpod_search_opts;
+
+/* `cpod search`: repositories of registries offering /v2/_catalog whose names contain the
+ * term (or, with list_tags, the repository's tags), as a JSON array of podman's records
+ * {Index, Name, Description, Stars, Official, Automated, Tag} (the caller puts it).  Fails
+ * (CPOD_ERR_REGISTRY, _AUTH, _SYSTEM) when every registry searched failed. */
+CPOD_EXPORT struct json_object *cpod_image_search(cpod_runtime *rt, const cpod_search_opts *opts,
+						  cpod_error **err);
+
 /* `cpod history NAME`: podman's history records, newest first: id, created (unix seconds),
  * createdBy, size, comment, tags. */
 CPOD_EXPORT struct json_object *cpod_image_history(cpod_runtime *rt, const char *name,

@@ -15,6 +15,7 @@
 #include "image/pull.h"
 #include "image/push.h"
 #include "image/saveload.h"
+#include "image/search.h"
 #include "common/banned.h"
 
 char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *opts, cpod_error **err)
@@ -88,6 +89,54 @@ char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error *
 	if (image_pull(s, &po, &id, err) < 0)
 		return NULL;
 	return id;
+}
+
+static json_object *search_record(const image_search_result *r)
+{
+	json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "Index", json_object_new_string(r->index));
+	json_object_object_add(rec, "Name", json_object_new_string(r->name));
+	json_object_object_add(rec, "Description", json_object_new_string(""));
+	json_object_object_add(rec, "Stars", json_object_new_int(0));
+	json_object_object_add(rec, "Official", json_object_new_string(""));
+	json_object_object_add(rec, "Automated", json_object_new_string(""));
+	json_object_object_add(rec, "Tag", json_object_new_string(r->tag));
+	return rec;
+}
+
+struct json_object *cpod_image_search(cpod_runtime *rt, const cpod_search_opts *opts,
+				      cpod_error **err)
+{
+	cpod_search_opts o = { 0 };
+	_cleanup_free_ char *user = NULL;
+	const char *pass = NULL;
+	image_search_result *res = NULL;
+	json_object *arr;
+	size_t n = 0;
+
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	if (o.creds && split_creds(o.creds, &user, &pass, err) < 0)
+		return NULL;
+	image_search_opts so = {
+		.term = o.term ? o.term : "",
+		.authfile = o.authfile,
+		.username = user,
+		.password = pass,
+		.cert_dir = o.cert_dir,
+		.tls_verify = o.tls_verify == CPOD_TLS_VERIFY_ON    ? 1
+			      : o.tls_verify == CPOD_TLS_VERIFY_OFF ? 0
+								    : -1,
+		.list_tags = o.list_tags,
+		.limit = o.limit,
+	};
+	if (image_search(&so, &res, &n, err) < 0)
+		return NULL;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, search_record(&res[i]));
+	image_search_results_free(res, n);
+	return arr;
 }
 
 struct json_object *cpod_image_list(cpod_runtime *rt, int all, const char *const *filters,

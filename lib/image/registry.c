@@ -19,6 +19,8 @@
 #define TOKEN_MAX_SIZE (1u << 20)
 #define ERROR_BODY_MAX (64u << 10)
 #define BLOB_PAUSE_AT (1u << 20)
+#define LIST_PAGE_MAX (16u << 20)
+#define LIST_MAX_PAGES 10000
 
 struct registry_client {
 	CURL *curl;
@@ -35,7 +37,7 @@ struct registry_client {
 	strv token_scopes;  /* parallel to tokens */
 	strv tokens;
 	/* The current request's headers of interest. */
-	char *h_www_auth, *h_content_type, *h_location;
+	char *h_www_auth, *h_content_type, *h_location, *h_link;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -46,7 +48,8 @@ static void reset_headers(registry_client *c)
 	free(c->h_www_auth);
 	free(c->h_content_type);
 	free(c->h_location);
-	c->h_www_auth = c->h_content_type = c->h_location = NULL;
+	free(c->h_link);
+	c->h_www_auth = c->h_content_type = c->h_location = c->h_link = NULL;
 }
 
 static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
@@ -64,6 +67,8 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
 		slot = &c->h_content_type, klen = 13;
 	else if (len > 9 && !strncasecmp(data, "Location:", 9))
 		slot = &c->h_location, klen = 9;
+	else if (len > 5 && !strncasecmp(data, "Link:", 5))
+		slot = &c->h_link, klen = 5;
 	if (!slot)
 		return len;
 	for (v = data + klen; v < end && (*v == ' ' || *v == '\t'); v++)
@@ -402,7 +407,9 @@ static int apply_auth(registry_client *c, const char *repo, struct curl_slist **
 	}
 	if (!str_eq(c->challenge.scheme, "bearer"))
 		return 0;
-	scope = xasprintf("repository:%s:%s", repo, c->push ? "pull,push" : "pull");
+	/* No repository: the catalog's scope. */
+	scope = repo ? xasprintf("repository:%s:%s", repo, c->push ? "pull,push" : "pull")
+		     : xstrdup("registry:catalog:*");
 	i = strv_contains((const char *const *)c->token_scopes.v, scope);
 	if (i <= 0) {
 		if (fetch_token(c, scope, &token, err) < 0)
@@ -487,15 +494,16 @@ static int prepare_get(registry_client *c, const char *repo, const char *kind, c
 
 /* GETs a whole response into out (capped); *ret_status gets the HTTP status.  On a status
  * other than 200, out holds the error body. */
-static int get_buffered(registry_client *c, const char *repo, const char *kind, const char *ref,
-			const char *accept, buf *out, const char *what, cpod_error **err)
+static int get_buffered(registry_client *c, const char *repo, const char *url, const char *kind,
+			const char *ref, const char *accept, buf *out, const char *what,
+			cpod_error **err)
 {
 	struct curl_slist *headers = NULL;
 	long status = 0;
 	CURLcode rc;
 	int r = -1;
 
-	if (prepare_get(c, repo, kind, ref, &headers, err) < 0)
+	if (prepare_url(c, repo, url, kind, ref, &headers, err) < 0)
 		goto out;
 	if (accept)
 		headers = curl_slist_append(headers, accept);
@@ -533,7 +541,7 @@ int registry_get_manifest(registry_client *c, const char *repo, const char *ref,
 
 	buf_reset(out);
 	out->cap = MANIFEST_MAX_SIZE;
-	if (get_buffered(c, repo, "manifests", ref, accept, out, what, err) < 0)
+	if (get_buffered(c, repo, NULL, "manifests", ref, accept, out, what, err) < 0)
 		return -1;
 	digest = digest_buf(DIGEST_SHA256, out->s, out->len);
 	if (str_has_prefix(ref, "sha256:") && !str_eq(digest, ref))
@@ -578,7 +586,7 @@ int registry_get_blob(registry_client *c, const char *repo, const char *digest, 
 				cap);
 	buf_reset(out);
 	out->cap = cap;
-	if (get_buffered(c, repo, "blobs", digest, NULL, out, what, err) < 0)
+	if (get_buffered(c, repo, NULL, "blobs", digest, NULL, out, what, err) < 0)
 		return -1;
 	actual = digest_buf(alg, out->s, out->len);
 	return check_blob(what, digest, size, (int64_t)out->len, actual, err);
@@ -914,5 +922,81 @@ int registry_put_manifest(registry_client *c, const char *repo, const char *ref,
 		return -1;
 	if (status != 201)
 		return status_error(status, &body, err, what);
+	return 0;
+}
+
+/* ---- listing: the catalog and a repository's tags ---- */
+
+char *registry_link_next(const char *link)
+{
+	const char *lt, *gt;
+
+	if (!link)
+		return NULL;
+	lt = strchr(link, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (!gt || gt == lt + 1 || (!strstr(gt, "rel=\"next\"") && !strstr(gt, "rel=next")))
+		return NULL;
+	return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+}
+
+/* Appends the strings of the array key of a JSON page to ret (a null array adds nothing). */
+static int list_page_parse(const buf *body, const char *key, strv *ret, const char *what,
+			   cpod_error **err)
+{
+	_cleanup_json_ json_object *doc = NULL;
+	json_object *arr = NULL;
+
+	doc = json_parse_bytes(body->s, body->len, body->cap, err);
+	if (!doc)
+		return cpod_err_prefix(err, "%s", what);
+	if (!json_object_is_type(doc, json_type_object))
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: not a JSON object", what);
+	json_object_object_get_ex(doc, key, &arr);
+	if (!arr)
+		return 0;
+	if (!json_object_is_type(arr, json_type_array))
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: \"%s\" is not an array", what, key);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		if (!json_object_is_type(e, json_type_string))
+			return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: a name is not a string",
+					what);
+		strv_push(ret, json_object_get_string(e));
+	}
+	return 0;
+}
+
+int registry_list(registry_client *c, const char *repo, strv *ret, cpod_error **err)
+{
+	_cleanup_free_ char *what = repo ? xasprintf("listing tags of %s/%s", c->host, repo)
+					 : xasprintf("listing repositories of %s", c->host);
+	_cleanup_free_ char *url = NULL;
+	_cleanup_buf_ buf body = BUF_INIT;
+
+	if (registry_ping(c, err) < 0)
+		return -1;
+	url = repo ? xasprintf("%s://%s/v2/%s/tags/list", c->scheme, c->host, repo)
+		   : xasprintf("%s://%s/v2/_catalog", c->scheme, c->host);
+	for (int page = 0; url; page++) {
+		_cleanup_free_ char *next = NULL;
+
+		if (page >= LIST_MAX_PAGES)
+			return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: more than %d pages", what,
+					LIST_MAX_PAGES);
+		buf_init(&body, LIST_PAGE_MAX);
+		if (get_buffered(c, repo, url, NULL, NULL, NULL, &body, what, err) < 0 ||
+		    list_page_parse(&body, repo ? "tags" : "repositories", ret, what, err) < 0)
+			return -1;
+		buf_release(&body);
+		next = registry_link_next(c->h_link);
+		free(url);
+		url = NULL;
+		if (next && next[0] == '/')
+			url = xasprintf("%s://%s%s", c->scheme, c->host, next);
+		else if (next)
+			url = TAKE_PTR(next);
+	}
 	return 0;
 }

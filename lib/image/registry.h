@@ -77,6 +77,11 @@ ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err);
 void registry_blob_close(registry_blob *b);
 DEFINE_CLEANUP_FUNC(registry_blob, registry_blob_close)
 
+/* GETs a list, following the Link: <...>; rel="next" pages: repo NULL, /v2/_catalog's
+ * "repositories" (a bearer token is asked for the scope "registry:catalog:*"); otherwise
+ * /v2/<repo>/tags/list's "tags".  The names are appended to ret in the registry's order. */
+int registry_list(registry_client *c, const char *repo, strv *ret, cpod_error **err);
+
 /* ---- pushing (the client must have been made with .push) ---- */
 
 /* HEAD /v2/<repo>/blobs/<digest>: 1 when the registry has the blob, 0 when not (404). */
@@ -109,6 +114,10 @@ typedef struct {
  * CPOD_ERR_INVALID for an empty or malformed value. */
 int www_auth_parse(const char *value, www_auth *ret, cpod_error **err);
 void www_auth_clear(www_auth *a);
+
+/* The URL of a Link header value's rel="next" ("</v2/_catalog?last=a&n=1>; rel=\"next\""),
+ * as written (maybe relative); NULL when there is none. */
+char *registry_link_next(const char *link);
 
 /* The TLS files of certs.d for host, from the first of dirs that has a <host>/ directory:
  * every "*.crt" in it as a CA, and the first "*.cert" + "*.key" pair (the key named as the
