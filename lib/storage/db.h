@@ -39,6 +39,12 @@ typedef struct db db;
 int db_open(const char *path, const char *const *migrations, size_t n_migrations, db **ret,
 	    cpod_error **err);
 
+/* Brings a second schema up to date inside the same database: the schema of another area
+ * (the engine's containers and volumes) whose version lives in the row `component` of the table
+ * schema_versions (made on first use) rather than in user_version.  Same rules as db_open(). */
+int db_migrate_component(db *d, const char *component, const char *const *migrations,
+			 size_t n_migrations, cpod_error **err);
+
 /* Rolls back an open transaction and closes the handle.  Accepts NULL; keeps errno. */
 void db_close(db *d);
 DEFINE_CLEANUP_FUNC(db, db_close)

@@ -119,7 +119,8 @@ int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, si
 	return tar_apply(fd, a, &opts, ret_stats, err);
 }
 
-int driver_sync_rename(const char *home, const char *from, const char *to, cpod_error **err)
+int driver_sync_rename(const char *home, const char *from, const char *to, bool sync,
+		       cpod_error **err)
 {
 	_cleanup_close_ int hfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int lfd = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -127,14 +128,14 @@ int driver_sync_rename(const char *home, const char *from, const char *to, cpod_
 	if (hfd < 0 || lfd < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening '%s'", hfd < 0 ? home : from);
 	/* the layer's content must be on disk before its name makes it visible */
-	if (syncfs(lfd) < 0)
+	if (sync && syncfs(lfd) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "syncing '%s'", from);
 	if (rename(from, to) < 0)
 		return cpod_err(err,
 				errno == ENOTEMPTY || errno == EEXIST ? CPOD_ERR_EXISTS
 								      : CPOD_ERR_SYSTEM,
 				errno, "renaming '%s' to '%s'", from, to);
-	if (fsync(hfd) < 0)
+	if (sync && fsync(hfd) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "syncing '%s'", home);
 	return 0;
 }

@@ -83,6 +83,11 @@ struct driver {
 	char *home;	/* <graphroot>/<name> */
 	char **options; /* NULL-terminated "key=value", never NULL */
 	void *priv;
+	/* Set by the store while it makes a container's rw layer: no fsync nor syncfs.  Such a
+	 * layer starts empty and lives as long as its container; an unsynced one lost to a power
+	 * failure is recreated with the container, while a sync would cost every `run` a flush
+	 * of the whole file system. */
+	bool no_sync;
 };
 
 extern const driver_ops overlay_driver_ops;
@@ -104,9 +109,10 @@ DEFINE_CLEANUP_FUNC(driver, driver_close)
  * nearest first, borrowed) are the lower layers' directories for hard links below (overlay). */
 int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
 		     struct archive *a, tar_apply_stats *ret_stats, cpod_error **err);
-/* Renames the staging directory from to to (in the directory home) durably: the file system
- * is synced before, the directory after. */
-int driver_sync_rename(const char *home, const char *from, const char *to, cpod_error **err);
+/* Renames the staging directory from to to (in the directory home), durably when sync: the
+ * file system is synced before, the directory after. */
+int driver_sync_rename(const char *home, const char *from, const char *to, bool sync,
+		       cpod_error **err);
 /* 1 when overlay works in graphroot: listed in /proc/filesystems and a test mount succeeds. */
 int overlay_supported(const char *graphroot);
 /* Bytes of the tree below dirfd/name (regular files and symlinks, hard links counted once). */

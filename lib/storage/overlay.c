@@ -176,7 +176,7 @@ static int make_link(driver *d, const char *sid, const char *id, cpod_error **er
 		if (errno != EEXIST || tries > 8)
 			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", path);
 	}
-	return fs_write_atomic(AT_FDCWD, linkfile, shortname, SHORT_LEN, 0600, true, err);
+	return fs_write_atomic(AT_FDCWD, linkfile, shortname, SHORT_LEN, 0600, !d->no_sync, err);
 }
 
 static int overlay_commit(driver *d, const char *sid, const char *id, cpod_error **err)
@@ -186,7 +186,7 @@ static int overlay_commit(driver *d, const char *sid, const char *id, cpod_error
 
 	if (make_link(d, sid, id, err) < 0)
 		return -1;
-	return driver_sync_rename(d->home, from, to, err);
+	return driver_sync_rename(d->home, from, to, !d->no_sync, err);
 }
 
 static char *count_path(driver *d, const char *id)

@@ -846,24 +846,15 @@ int store_image_unmount(store *s, const char *id, bool force, cpod_error **err)
 
 /* ---- containers ---- */
 
-static int container_layer(store *s, const char *cid, const char *top, const char *image_id,
-			   const char *layer, cpod_error **err)
+static int container_layer_files(store *s, const char *cid, const char *top,
+				 const char *image_id, const char *layer, const char *sid,
+				 const meta_layer *spec, cpod_error **err)
 {
-	_cleanup_writer_ writer w = WRITER_INIT;
-	_cleanup_free_ char *sid = NULL;
-	meta_layer spec = {
-		.id = (char *)layer,
-		.parent = (char *)top,
-		.uncompressed_size = -1,
-		.driver = (char *)s->d->ops->name,
-	};
 	cpod_error *e = NULL;
 
-	if (writer_begin(s, &w, err) < 0 || !(sid = id_generate(err)))
-		return -1;
 	if (s->d->ops->create(s->d, sid, top, err) < 0)
 		return -1;
-	if (meta_layer_add(s->m, &spec, err) < 0) {
+	if (meta_layer_add(s->m, spec, err) < 0) {
 		s->d->ops->remove(s->d, sid, NULL);
 		return -1;
 	}
@@ -877,6 +868,27 @@ static int container_layer(store *s, const char *cid, const char *top, const cha
 		return -1;
 	}
 	return 0;
+}
+
+static int container_layer(store *s, const char *cid, const char *top, const char *image_id,
+			   const char *layer, cpod_error **err)
+{
+	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_free_ char *sid = NULL;
+	meta_layer spec = {
+		.id = (char *)layer,
+		.parent = (char *)top,
+		.uncompressed_size = -1,
+		.driver = (char *)s->d->ops->name,
+	};
+	int r;
+
+	if (writer_begin(s, &w, err) < 0 || !(sid = id_generate(err)))
+		return -1;
+	s->d->no_sync = true;
+	r = container_layer_files(s, cid, top, image_id, layer, sid, &spec, err);
+	s->d->no_sync = false;
+	return r;
 }
 
 int store_container_create(store *s, const char *container_id, const char *image_id,

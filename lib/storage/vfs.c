@@ -138,7 +138,7 @@ static int vfs_commit(driver *d, const char *staging_id, const char *id, cpod_er
 	_cleanup_free_ char *from = staging_path(d, staging_id);
 	_cleanup_free_ char *to = layer_path(d, id);
 
-	return driver_sync_rename(d->home, from, to, err);
+	return driver_sync_rename(d->home, from, to, !d->no_sync, err);
 }
 
 static int vfs_remove(driver *d, const char *id, cpod_error **err)
