@@ -437,6 +437,457 @@ const cli_command cli_commands[] = {
 			   "cpod search quay.io/\n"
 			   "cpod search --list-tags registry.access.redhat.com/ubi8",
 	},
+	{
+		.noun = "container",
+		.verb = "exec",
+		.toplevel = "exec",
+		.run = cmd_container_exec,
+		.options = cmd_container_exec_options,
+		.flags = CLI_CMD_STOP_AT_POSITIONAL,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Run a process in a running container",
+		.long_help = "Execute the specified command inside a running container.",
+		.usage = "[options] CONTAINER [COMMAND [ARG...]]",
+		.example = "cpod exec -it ctrID ls\n"
+			   "cpod exec -it -w /tmp myCtr pwd\n"
+			   "cpod exec --user root ctrID ls",
+	},
+	{
+		.noun = "container",
+		.verb = "logs",
+		.toplevel = "logs",
+		.run = cmd_container_logs,
+		.options = cmd_container_logs_options,
+		.flags = CLI_CMD_STOP_AT_POSITIONAL,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Fetch the logs of one or more containers",
+		.long_help = "Retrieves logs for one or more containers.\n\n"
+			     "  This does not guarantee execution order when combined with cpod "
+			     "run "
+			     "(i.e., your run may not have generated any logs at the time you "
+			     "execute cpod logs).",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod logs ctrID\n"
+			   "cpod logs --names ctrID1 ctrID2\n"
+			   "cpod logs --tail 2 mywebserver\n"
+			   "cpod logs --follow=true --since 10m ctrID\n"
+			   "cpod logs mywebserver mydbserver",
+	},
+	{
+		.noun = "container",
+		.verb = "top",
+		.toplevel = "top",
+		.run = cmd_container_top,
+		.options = cmd_container_top_options,
+		.flags = CLI_CMD_STOP_AT_POSITIONAL,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display the running processes of a container",
+		.long_help = "Display the running processes of a container.\n\n"
+			     "  The descriptors may be given as separate arguments or separated by "
+			     "commas.\n\n"
+			     "  Format Descriptors:\n"
+			     "    "
+			     "args,comm,elapsed,etime,gid,group,nice,pcpu,%cpu,pgid,pid,ppid,rss,"
+			     "state,time,tty,uid,user,vsz",
+		.usage = "[options] CONTAINER [FORMAT-DESCRIPTORS...]",
+		.example = "cpod top ctrID\n"
+			   "cpod top --latest\n"
+			   "cpod top ctrID pid user args\n"
+			   "cpod top ctrID pid,comm",
+	},
+	{
+		.noun = "container",
+		.verb = "stats",
+		.toplevel = "stats",
+		.run = cmd_container_stats,
+		.options = cmd_container_stats_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display a live stream of container resource usage statistics",
+		.long_help = "Display percentage of CPU, memory, network I/O, block I/O and PIDs "
+			     "for "
+			     "one or more containers.",
+		.usage = "[options] [CONTAINER...]",
+		.example = "cpod stats --all --no-stream\n"
+			   "cpod stats ctrID\n"
+			   "cpod stats --no-stream --format \"table {{.ID}} {{.Name}} "
+			   "{{.MemUsage}}\" ctrID",
+	},
+	{
+		.noun = "container",
+		.verb = "pause",
+		.toplevel = "pause",
+		.run = cmd_container_pause,
+		.options = cmd_container_pause_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Pause all the processes in one or more containers",
+		.long_help = "Pauses one or more running containers.  The container name or ID can "
+			     "be "
+			     "used.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod pause mywebserver\n"
+			   "cpod pause 860a4b23\n"
+			   "cpod pause --all",
+	},
+	{
+		.noun = "container",
+		.verb = "unpause",
+		.toplevel = "unpause",
+		.run = cmd_container_unpause,
+		.options = cmd_container_unpause_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Unpause the processes in one or more containers",
+		.long_help = "Unpauses one or more previously paused containers.  The container "
+			     "name "
+			     "or ID can be used.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod unpause ctrID\n"
+			   "cpod unpause --all",
+	},
+	{
+		.noun = "container",
+		.verb = "rename",
+		.toplevel = "rename",
+		.run = cmd_container_rename,
+		.options = cli_no_options,
+		CLI_ARGS(2, 2),
+		.short_help = "Rename an existing container",
+		.long_help = "The cpod rename command allows you to rename an existing container",
+		.usage = "CONTAINER NAME",
+		.example = "cpod rename containerA newName",
+	},
+	{
+		.noun = "container",
+		.verb = "restart",
+		.toplevel = "restart",
+		.run = cmd_container_restart,
+		.options = cmd_container_restart_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Restart one or more containers",
+		.long_help = "Restarts one or more running containers. The container ID or name "
+			     "can "
+			     "be used.\n\n"
+			     "  A timeout before forcibly stopping can be set, but defaults to 10 "
+			     "seconds.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod restart ctrID\n"
+			   "cpod restart --latest\n"
+			   "cpod restart ctrID1 ctrID2",
+	},
+	{
+		.noun = "container",
+		.verb = "prune",
+		.run = cmd_container_prune,
+		.options = cmd_container_prune_options,
+		.short_help = "Remove all non running containers",
+		.long_help = "cpod container prune\n\n  Removes all non running containers",
+		.usage = "[options]",
+		.example = "cpod container prune",
+	},
+	{
+		.noun = "container",
+		.verb = "port",
+		.toplevel = "port",
+		.run = cmd_container_port,
+		.options = cmd_container_port_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "List port mappings or a specific mapping for the container",
+		.long_help = "List port mappings for the CONTAINER, or look up the public-facing "
+			     "port "
+			     "that is NAT-ed to the PRIVATE_PORT",
+		.usage = "[options] CONTAINER [PORT]",
+		.example = "cpod port --all\n"
+			   "cpod port ctrID 80/tcp\n"
+			   "cpod port --latest 80",
+	},
+	{
+		.noun = "container",
+		.verb = "create",
+		.toplevel = "create",
+		.run = cmd_container_create,
+		.options = cmd_container_create_options,
+		.flags = CLI_CMD_STOP_AT_POSITIONAL,
+		CLI_ARGS(1, CLI_ARGS_MANY),
+		.short_help = "Create but do not start a container",
+		.long_help = "Creates a new container from the given image or storage and prepares "
+			     "it for running the specified command.\n\n"
+			     "  The container ID is then printed to stdout. You can then start it "
+			     "at "
+			     "any time with the cpod start <container_id> command. The container "
+			     "will be created with the initial state 'created'.",
+		.usage = "[options] IMAGE [COMMAND [ARG...]]",
+		.example = "cpod create alpine ls\n"
+			   "cpod create --annotation HELLO=WORLD alpine ls\n"
+			   "cpod create -t -i --name myctr alpine ls",
+	},
+	{
+		.noun = "container",
+		.verb = "run",
+		.toplevel = "run",
+		.run = cmd_container_run,
+		.options = cmd_container_run_options,
+		.flags = CLI_CMD_STOP_AT_POSITIONAL,
+		CLI_ARGS(1, CLI_ARGS_MANY),
+		.short_help = "Run a command in a new container",
+		.long_help = "Runs a command in a new container from the given image",
+		.usage = "[options] IMAGE [COMMAND [ARG...]]",
+		.example = "cpod run imageID ls -alF /etc\n"
+			   "cpod run --network=host imageID dnf -y install java\n"
+			   "cpod run --volume /var/hostdir:/var/ctrdir -i -t fedora /bin/bash",
+	},
+	{
+		.noun = "container",
+		.verb = "start",
+		.toplevel = "start",
+		.run = cmd_container_start,
+		.options = cmd_container_start_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Start one or more containers",
+		.long_help = "Starts one or more containers.  The container name or ID can be "
+			     "used.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod start --latest\n"
+			   "cpod start 860a4b231279 5421ab43b45\n"
+			   "cpod start --interactive --attach imageID",
+	},
+	{
+		.noun = "container",
+		.verb = "stop",
+		.toplevel = "stop",
+		.run = cmd_container_stop,
+		.options = cmd_container_stop_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Stop one or more containers",
+		.long_help = "Stops one or more running containers.  The container name or ID can "
+			     "be "
+			     "used.\n\n"
+			     "  A timeout to forcibly stop the container can also be set but "
+			     "defaults "
+			     "to the container's stop timeout (10 seconds unless configured) "
+			     "otherwise.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod stop ctrID\n"
+			   "cpod stop --latest\n"
+			   "cpod stop --time 2 mywebserver 6e534f14da9d",
+	},
+	{
+		.noun = "container",
+		.verb = "kill",
+		.toplevel = "kill",
+		.run = cmd_container_kill,
+		.options = cmd_container_kill_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Kill one or more running containers with a specific signal",
+		.long_help = "The main process inside each container specified will be sent "
+			     "SIGKILL, "
+			     "or any signal specified with option --signal.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod kill mywebserver\n"
+			   "cpod kill 860a4b23\n"
+			   "cpod kill --signal TERM ctrID",
+	},
+	{
+		.noun = "container",
+		.verb = "rm",
+		.toplevel = "rm",
+		.run = cmd_container_rm,
+		.options = cmd_container_rm_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Remove one or more containers",
+		.long_help = "Removes one or more containers from the host. The container name or "
+			     "ID "
+			     "can be used.\n\n"
+			     "  Command does not remove images. Running or unusable containers "
+			     "will "
+			     "not be removed without the -f option.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod rm imageID\n"
+			   "cpod rm mywebserver myflaskserver 860a4b23\n"
+			   "cpod rm --force --all\n"
+			   "cpod rm -f c684f0d469f2",
+	},
+	{
+		.noun = "container",
+		.verb = "wait",
+		.toplevel = "wait",
+		.run = cmd_container_wait,
+		.options = cmd_container_wait_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Block on one or more containers",
+		.long_help = "Block until one or more containers stop and then print their exit "
+			     "codes.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod wait --interval 5s ctrID\ncpod wait ctrID1 ctrID2",
+	},
+	{
+		.noun = "container",
+		.verb = "ps",
+		.aliases = (const char *const[]){ "ls", "list", NULL },
+		.toplevel = "ps",
+		.run = cmd_container_ps,
+		.options = cmd_container_ps_options,
+		.short_help = "List containers",
+		.long_help = "Prints out information about the containers",
+		.usage = "[options]",
+		.example = "cpod ps -a\n"
+			   "cpod ps -a --format \"{{.ID}}  {{.Image}}  {{.Labels}}  {{.Mounts}}\"\n"
+			   "cpod ps --size --sort names",
+	},
+	{
+		.noun = "container",
+		.verb = "attach",
+		.toplevel = "attach",
+		.run = cmd_container_attach,
+		.options = cmd_container_attach_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Attach to a running container",
+		.long_help = "The cpod attach command allows you to attach to a running container "
+			     "using the container's ID or name, either to view its ongoing output "
+			     "or "
+			     "to control it interactively.",
+		.usage = "[options] CONTAINER",
+		.example = "cpod attach ctrID\ncpod attach 1234\ncpod attach --no-stdin foobar",
+	},
+	{
+		.noun = "container",
+		.verb = "init",
+		.toplevel = "init",
+		.run = cmd_container_init,
+		.options = cmd_container_init_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Initialize one or more containers",
+		.long_help = "Initialize one or more containers, creating the OCI spec and mounts "
+			     "for "
+			     "inspection. Container names or IDs can be used.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod init --latest\ncpod init 3c45ef19d893\ncpod init test1",
+	},
+	{
+		.noun = "container",
+		.verb = "exists",
+		.run = cmd_container_exists,
+		.options = cmd_container_exists_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Check if a container exists in local storage",
+		.long_help = "If the named container exists in local storage, cpod container "
+			     "exists "
+			     "exits with 0, otherwise the exit code will be 1.",
+		.usage = "[options] CONTAINER",
+		.example = "cpod container exists --external containerID\n"
+			   "cpod container exists myctr || cpod run --name myctr [etc...]",
+	},
+	{
+		.noun = "container",
+		.verb = "cleanup",
+		.run = cmd_container_cleanup,
+		.options = cmd_container_cleanup_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Clean up network and mountpoints of one or more containers",
+		.long_help = "cpod container cleanup\n\n"
+			     "  Cleans up mount points and network stacks on one or more "
+			     "containers "
+			     "from the host. The container name or ID can be used. This command is "
+			     "used internally when running containers, but can also be used if "
+			     "container cleanup has failed when a container exits.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod container cleanup --latest\n"
+			   "cpod container cleanup ctrID1 ctrID2 ctrID3\n"
+			   "cpod container cleanup --all",
+	},
+	{
+		.noun = "container",
+		.verb = "inspect",
+		.run = cmd_container_inspect,
+		.options = cmd_container_inspect_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display the configuration of a container",
+		.long_help = "Displays the low-level information on a container identified by name "
+			     "or ID.",
+		.usage = "[options] CONTAINER [CONTAINER...]",
+		.example = "cpod container inspect myCtr\n"
+			   "cpod container inspect -l --format '{{.Id}} {{.Config.Labels}}'",
+	},
+	{
+		.noun = "volume",
+		.verb = "create",
+		.run = cmd_volume_create,
+		.options = cmd_volume_create_options,
+		CLI_ARGS(0, 1),
+		.short_help = "Create a new volume",
+		.long_help = "If using the default driver, \"local\", the volume will be "
+			     "created on the host in the volumes directory under container "
+			     "storage.",
+		.usage = "[options] [NAME]",
+		.example = "cpod volume create myvol\n"
+			   "cpod volume create\n"
+			   "cpod volume create --label foo=bar myvol",
+	},
+	{
+		.noun = "volume",
+		.verb = "ls",
+		.aliases = (const char *const[]){ "list", NULL },
+		.run = cmd_volume_list,
+		.options = cmd_volume_list_options,
+		.short_help = "List volumes",
+		.long_help = "cpod volume ls\n\nList all available volumes. The output of the "
+			     "volumes can be filtered\nand the output format can be changed to "
+			     "JSON or a user specified Go template.",
+		.usage = "[options]",
+	},
+	{
+		.noun = "volume",
+		.verb = "inspect",
+		.run = cmd_volume_inspect,
+		.options = cmd_volume_inspect_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Display detailed information on one or more volumes",
+		.long_help = "Display detailed information on one or more volumes.\n\n"
+			     "  Use a Go template to change the format from JSON.",
+		.usage = "[options] VOLUME [VOLUME...]",
+		.example = "cpod volume inspect myvol\n"
+			   "cpod volume inspect --all\n"
+			   "cpod volume inspect --format \"{{.Driver}} {{.Scope}}\" myvol",
+	},
+	{
+		.noun = "volume",
+		.verb = "rm",
+		.aliases = (const char *const[]){ "remove", NULL },
+		.run = cmd_volume_rm,
+		.options = cmd_volume_rm_options,
+		CLI_ARGS(0, CLI_ARGS_MANY),
+		.short_help = "Remove one or more volumes",
+		.long_help = "Remove one or more existing volumes.\n\n"
+			     "  By default only volumes that are not being used by any containers "
+			     "will be removed. To remove the volumes anyways, use the --force "
+			     "flag.",
+		.usage = "[options] VOLUME [VOLUME...]",
+		.example = "cpod volume rm myvol1 myvol2\n"
+			   "cpod volume rm --all\n"
+			   "cpod volume rm --force myvol",
+	},
+	{
+		.noun = "volume",
+		.verb = "prune",
+		.run = cmd_volume_prune,
+		.options = cmd_volume_prune_options,
+		.short_help = "Remove all unused volumes",
+		.long_help = "Volumes that are not currently owned by a container will be "
+			     "removed.\n\n  The command prompts for confirmation which can be "
+			     "overridden with the --force flag.\n  Note all data will be "
+			     "destroyed.",
+		.usage = "[options]",
+	},
+	{
+		.noun = "volume",
+		.verb = "exists",
+		.run = cmd_volume_exists,
+		.options = cli_no_options,
+		CLI_ARGS(1, 1),
+		.short_help = "Volume exists",
+		.long_help = "If the given volume exists, cpod volume exists exits with 0, "
+			     "otherwise the exit code will be 1.",
+		.usage = "VOLUME",
+		.example = "cpod volume exists myvol",
+	},
 	{ .verb = NULL },
 };
 

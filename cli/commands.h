@@ -212,6 +212,23 @@ char *cli_default_authfile(const char *given);
 extern const cli_option cmd_inspect_options[];
 int cmd_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
 
+/* Volumes (cmd/volume_*.c). */
+extern const cli_option cmd_volume_create_options[];
+int cmd_volume_create(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+int cmd_volume_exists(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_volume_inspect_options[];
+int cmd_volume_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_volume_list_options[];
+int cmd_volume_list(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_volume_prune_options[];
+int cmd_volume_prune(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_volume_rm_options[];
+int cmd_volume_rm(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+/* Adds the fields podman's InspectVolumeData leaves out of JSON when empty (UID, GID,
+ * Anonymous, NeedsCopyUp, NeedsChown, Timeout, StorageID) to each volume of arr, so that
+ * templates print 0 / false / "" for them as Go does (cmd/volume_inspect.c). */
+void cli_volume_fill_defaults(struct json_object *arr);
+
 /* Shared by the image commands (cmd/image_util.c, cmd/image_inspect.c). */
 /* The member key of o (borrowed), or one whose name differs only in case; NULL when o is not
  * an object or has neither. */
@@ -242,5 +259,122 @@ char *cli_rfc3339(time_t t);
  * any_type: the names were given to `cpod inspect`, whose error says "no such object". */
 int cli_inspect_images(cli_ctx *ctx, const char *format, int argc, char **argv, bool any_type,
 		       cpod_error **err);
+
+/* The container commands (cmd/container_*.c); create and run fill struct cli_create_opts
+ * (specgen.h, where their tables are defined). */
+extern const cli_option cmd_container_create_options[];
+int cmd_container_create(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_run_options[];
+int cmd_container_run(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_start_options[];
+int cmd_container_start(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_stop_options[];
+int cmd_container_stop(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_kill_options[];
+int cmd_container_kill(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_rm_options[];
+int cmd_container_rm(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_wait_options[];
+int cmd_container_wait(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_ps_options[];
+int cmd_container_ps(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_attach_options[];
+int cmd_container_attach(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_init_options[];
+int cmd_container_init(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_exists_options[];
+int cmd_container_exists(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_cleanup_options[];
+int cmd_container_cleanup(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_inspect_options[];
+int cmd_container_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_exec_options[];
+int cmd_container_exec(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_logs_options[];
+int cmd_container_logs(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_top_options[];
+int cmd_container_top(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_stats_options[];
+int cmd_container_stats(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_pause_options[];
+int cmd_container_pause(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_unpause_options[];
+int cmd_container_unpause(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+int cmd_container_rename(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_restart_options[];
+int cmd_container_restart(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_prune_options[];
+int cmd_container_prune(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+extern const cli_option cmd_container_port_options[];
+int cmd_container_port(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err);
+
+/* Shared by the container commands (cmd/container_util.c, cmd/container_create.c,
+ * cmd/container_inspect.c). */
+struct cli_create_opts;
+
+/* Which containers a command acts on. */
+typedef struct {
+	bool all;	       /* every container (--all) */
+	bool running_only;     /* with all: the running ones only */
+	bool latest;	       /* the newest container (--latest) */
+	bool ignore_missing;   /* a name that matches nothing is skipped (--ignore) */
+	const strv *filters;   /* --filter key=value (may be NULL) */
+	const strv *cidfiles;  /* --cidfile files, each holding an ID (may be NULL) */
+} cli_ctr_select;
+
+/* The full IDs of the containers chosen (appended to ret_ids) and, for each, what the command
+ * prints when it succeeds (podman's RawInput: the name as typed, or the ID for --all,
+ * --latest and --filter).  Names are looked up one by one; the first failure is returned
+ * after all were tried.  A filter without '=' is "invalid filter". */
+int cli_ctr_select_targets(cpod_runtime *rt, const cli_ctr_select *sel, int argc, char **argv,
+			   strv *ret_ids, strv *ret_print, cpod_error **err);
+/* podman's CheckAllLatestAndIDFile: --all, --latest, --<idfile_flag> and names together. */
+int cli_ctr_check_args(const char *idfile_flag, bool all, bool latest, bool idfile, bool filter,
+		       int argc, cpod_error **err);
+
+/* Errors of several containers, printed as podman's OutputErrors: all but the last on
+ * stderr ("Error: ..."), the last returned (it keeps its kind, hence the exit status). */
+typedef struct {
+	cpod_error **v;
+	size_t n;
+} cli_errors;
+void cli_errors_add(cli_errors *e, cpod_error *taken);
+/* 0 when there were none; else prints and moves the last one to *err, returns -1. */
+int cli_errors_finish(cli_errors *e, cpod_error **err);
+void cli_errors_release(cli_errors *e);
+
+/* What inspect says of a container, for start and attach. */
+typedef struct {
+	bool running, tty, open_stdin, auto_remove;
+} cli_ctr_info;
+int cli_ctr_state(cpod_runtime *rt, const char *name, cli_ctr_info *ret, cpod_error **err);
+
+/* An attach to run (start=true: start it attached). */
+typedef struct {
+	bool start;
+	bool tty;	  /* the container has a terminal: stdin goes raw when it is one */
+	bool stdin;	  /* forward stdin */
+	bool want_stdout, want_stderr;
+	bool sig_proxy;
+	const char *detach_keys; /* NULL: containers.conf's */
+} cli_attach;
+
+/* cpod_container_start() or _attach() on the process's standard streams, the terminal in
+ * raw mode meanwhile; returns as they do (0 with *ret_status, CPOD_DETACHED, -1). */
+int cli_ctr_attach_run(cpod_runtime *rt, const char *name, const cli_attach *a, int *ret_status,
+		       cpod_error **err);
+
+/* Pull (as --pull says), create, write --cidfile: `create` and the first half of `run`.
+ * *ret_id: the new container's ID (caller frees). */
+int cli_ctr_create(cli_ctx *ctx, const struct cli_create_opts *o, int argc, char **argv,
+		   char **ret_id, cpod_error **err);
+/* Removes a container (forced, with its anonymous volumes), logging a failure at debug
+ * level: after a run that failed. */
+void cli_ctr_remove_quietly(cpod_runtime *rt, const char *id);
+
+/* Inspects containers (any_type: `cpod inspect --type all`, which tries a container, then an
+ * image, per name) and prints them with --format as cli_inspect_images() does. */
+int cli_inspect_containers(cli_ctx *ctx, const char *format, bool size, bool latest,
+			   bool any_type, int argc, char **argv, cpod_error **err);
 
 #endif

@@ -1,5 +1,6 @@
-/* cpod inspect: podman's inspect of any object by name.  Only images exist in cpod so far, so
- * --type all looks among images, and the other types are refused as not supported yet. */
+/* cpod inspect: podman's inspect of any object by name.  --type all (the default) looks for a
+ * container first, then an image; pods, networks and volumes are refused as not supported
+ * yet. */
 #include "commands.h"
 
 #include "common/xalloc.h"
@@ -47,12 +48,12 @@ int cmd_inspect(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **er
 				"invalid type \"%s\": must be \"image\", \"container\", \"pod\", "
 				"\"network\", \"volume\", or \"all\"",
 				type);
-	if (o->latest)
-		return cpod_err(err, CPOD_ERR_INVALID, 0,
-				"inspect --latest: containers are not supported by %s yet",
-				ctx->prog);
-	if (!str_eq(type, "image") && !str_eq(type, "all"))
+	if (!str_eq(type, "image") && !str_eq(type, "container") && !str_eq(type, "all"))
 		return cpod_err(err, CPOD_ERR_INVALID, 0,
 				"inspect --type %s: not supported by %s yet", type, ctx->prog);
-	return cli_inspect_images(ctx, o->format, argc, argv, str_eq(type, "all"), err);
+	if (str_eq(type, "image"))
+		return cli_inspect_images(ctx, o->format, argc, argv, false, err);
+	/* -l with --type all means the latest container. */
+	return cli_inspect_containers(ctx, o->format, o->size, o->latest,
+				      str_eq(type, "all") && !o->latest, argc, argv, err);
 }

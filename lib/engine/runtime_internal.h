@@ -30,6 +30,7 @@ struct cpod_runtime {
 
 	/* Opened on first use. */
 	store *store;
+	int engine_db_ready; /* the engine schema is current and reboots were handled */
 
 	/* Chosen on first use (oci_select_runtime probes, so not at creation). */
 	int oci_chosen;

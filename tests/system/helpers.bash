@@ -242,3 +242,38 @@ refute_line() {
 	done
 	return 0
 }
+
+# ---- container images --------------------------------------------------------------------------
+
+# cpod_import_busybox [NAME]: imports a busybox root file system (every applet linked, /etc/passwd
+# and /etc/group with root, nobody and a user "tester" 1000:1000 in groups 1000 and 2000) as NAME
+# (default localhost/bb:latest) with CMD ["sh"]; builds the tarball once per test file.
+cpod_import_busybox() {
+	local name=${1:-localhost/bb:latest} tar=$CPOD_TEST_DIR/busybox-rootfs.tar r
+	if [ ! -s "$tar" ]; then
+		r=$CPOD_TEST_DIR/busybox-rootfs
+		mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/root" "$r/home/tester" "$r/proc" "$r/sys" \
+			"$r/dev" "$r/var/tmp" "$r/run"
+		chmod 1777 "$r/tmp" "$r/var/tmp"
+		cp /bin/busybox "$r/bin/busybox"
+		for a in $(/bin/busybox --list); do
+			[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
+		done
+		printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+			'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
+			'tester:x:1000:1000:tester:/home/tester:/bin/sh' >"$r/etc/passwd"
+		printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' 'tester:x:1000:' 'extra:x:2000:tester' \
+			>"$r/etc/group"
+		chown 1000:1000 "$r/home/tester"
+		tar -C "$r" -cf "$tar" .
+	fi
+	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" import --change 'CMD ["sh"]' \
+		--change 'ENV PATH=/bin' "$tar" "$name" >/dev/null ||
+		die "importing the busybox image"
+}
+
+# cpod_rm_all: removes every container of the current store (teardown).
+cpod_rm_all() {
+	timeout --kill-after=5 60 "$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" \
+		rm --all --force >/dev/null 2>&1 || true
+}
