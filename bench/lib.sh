@@ -24,6 +24,7 @@
 #                           it to $BENCH_RESULTS. CPOD_CMD '' measures podman alone and says why
 #                           (BENCH_CPOD_SKIP, e.g. "cpod has no 'import' yet"). OPTS:
 #                           --prepare-cpod CMD, --prepare-podman CMD, --runs N, --warmup N.
+#                           Sets BENCH_CPOD_MS and BENCH_PODMAN_MS to the two means.
 #   bench_note TEXT         prints TEXT and appends it to $BENCH_RESULTS as a comment
 #   cpod_has COMMAND...     true when `cpod COMMAND... --help` succeeds
 #
@@ -363,6 +364,7 @@ bench_compare() {
 		bench_record "$what: cpod $cms, podman $pms, ratio n/a"
 		return 0
 	fi
+	BENCH_CPOD_MS=$cms BENCH_PODMAN_MS=$pms
 	bench_record "$what: cpod $cms ms, podman $pms ms, ratio podman/cpod $(awk -v c="$cms" \
 		-v p="$pms" 'BEGIN { if (c > 0) printf "%.1fx", p / c; else print "inf" }')"
 }

@@ -2,7 +2,8 @@
 # On a fresh Debian 12 machine (as root): installs cpod's dependencies, builds cpod, and shows
 # it working: the OCI runtime it chose and why, then a real pull of busybox from a local
 # registry (Debian's docker-registry on 127.0.0.1, with a test image built offline) into cpod's
-# store, listed, inspected and mounted.  Running containers arrives with the run issue.
+# store, listed and inspected, and containers run from it: `run --rm ... echo hello`, a
+# detached one that `ps`, `exec`, `logs` and `stop` work on.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -41,3 +42,12 @@ mnt=$("$cpod" --root "$root/root" --runroot "$root/run" image mount "$image")
 echo "\$ ls \$(cpod image mount $image)/bin | head"
 ls "$mnt/bin" | head
 "$cpod" --root "$root/root" --runroot "$root/run" image unmount "$image" >/dev/null
+echo
+run run --rm "$image" echo hello from a cpod container
+run run -d --name demo "$image" sh -c 'echo started; sleep 1000'
+run ps
+run exec demo sh -c 'echo "exec into $(hostname): pid 1 is $(cat /proc/1/comm)"'
+run logs demo
+run stop -t 1 demo
+run ps -a
+run rm demo

@@ -13,6 +13,7 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/timeparse.h"
 #include "common/xalloc.h"
 #include "image/image_config.h"
 #include "image/local.h"
@@ -302,14 +303,17 @@ int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
 {
 	_cleanup_(ctr_freep) ctr *c = xcalloc(1, sizeof(*c));
 	_cleanup_free_ char *dir = NULL;
+	const oci_runtime_choice *choice;
 	store *s;
 
 	if (check_specgen(specgen, err) < 0 || !(s = engine_store(rt, err)) ||
 	    resolve_image(rt, specgen, c, err) < 0 || pick_name(rt, specgen, &c->name, err) < 0)
 		return -1;
 	c->sg = json_object_get(specgen);
-	if (effective_command(rt, c, err) < 0)
+	if (effective_command(rt, c, err) < 0 || !(choice = engine_oci_runtime(rt, err)))
 		return -1;
+	/* The runtime is the container's for life: start, stop and cleanup use this one. */
+	c->runtime = xstrdup(choice->path);
 	c->id = id_generate(err);
 	if (!c->id)
 		return -1;
@@ -347,4 +351,13 @@ int cpod_container_lookup(cpod_runtime *rt, const char *nameorid, char **ret_id,
 int64_t engine_now_ns(void)
 {
 	return now_ns();
+}
+
+char *engine_time_string(int64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = ns % 1000000000 };
+
+	if (!ns)
+		return xstrdup("0001-01-01T00:00:00Z");
+	return timeparse_format_utc(&ts);
 }

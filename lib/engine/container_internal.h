@@ -126,6 +126,9 @@ int ctr_exec_cleanup(cpod_runtime *rt, const char *nameorid, const char *session
 
 /* Wall-clock time in unix nanoseconds. */
 int64_t engine_now_ns(void);
+/* ns as podman's JSON prints times (RFC 3339 in UTC, nanoseconds trimmed), Go's zero time for
+ * 0.  The caller frees it. */
+char *engine_time_string(int64_t ns);
 
 /* The specgen getters the engine uses (missing or mistyped: the default). */
 const char *sg_str(json_object *sg, const char *key, const char *def);

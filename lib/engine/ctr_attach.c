@@ -54,7 +54,9 @@ static void io_from_opts(attach_io *io, const cpod_attach_opts *a, const ctr *c,
 
 /* After the streams ended: wait for the exit file, record the exit and clean up as conmon's
  * exit command would (whichever comes first does it; the other finds nothing to do). */
-static int finish(cpod_runtime *rt, const char *id, int *ret_status, cpod_error **err)
+/* timeout_ms: how long the exit file may take (< 0: as long as the container runs). */
+static int finish(cpod_runtime *rt, const char *id, int timeout_ms, int *ret_status,
+		  cpod_error **err)
 {
 	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
 	_cleanup_(ctr_freep) ctr *c = NULL;
@@ -62,7 +64,7 @@ static int finish(cpod_runtime *rt, const char *id, int *ret_status, cpod_error 
 	int64_t code = -1, when;
 	bool rm;
 
-	if (ctr_wait_exit_file(rt, id, 30000))
+	if (ctr_wait_exit_file(rt, id, timeout_ms))
 		ctr_read_exit_file(exitfile, &code, &when);
 	if (ctr_lock(rt, id, &l, err) < 0)
 		return -1;
@@ -105,7 +107,8 @@ static int pump(cpod_runtime *rt, ctr *c, int sock, const cpod_attach_opts *a, i
 		return -1;
 	if (detached)
 		return CPOD_DETACHED;
-	return finish(rt, id, ret_status, err);
+	/* The socket ended: conmon writes the exit file right after. */
+	return finish(rt, id, 30000, ret_status, err);
 }
 
 /* The terminal exists once the runtime created the container: give it the caller's size
@@ -127,6 +130,14 @@ static void initial_resize(const ctr *c, const char *bundle, const cpod_attach_o
 	}
 }
 
+static bool is_passthrough(cpod_runtime *rt, const ctr *c)
+{
+	json_object *lc = NULL;
+
+	json_object_object_get_ex(c->sg, "log_configuration", &lc);
+	return strcmp(sg_str(lc, "driver", rt->cc->log_driver), "passthrough") == 0;
+}
+
 int ctr_start_attached(cpod_runtime *rt, const char *nameorid, const cpod_attach_opts *a,
 		       int *ret_status, cpod_error **err)
 {
@@ -143,6 +154,15 @@ int ctr_start_attached(cpod_runtime *rt, const char *nameorid, const cpod_attach
 	}
 	if (ctr_cleanup_locked(rt, c, err) < 0 || ctr_init_locked(rt, c, err) < 0)
 		goto fail;
+	if (is_passthrough(rt, c)) {
+		/* The process writes to our own descriptors (conmon hands them on): no socket. */
+		_cleanup_free_ char *id = xstrdup(c->id);
+
+		if (ctr_start_or_fail(rt, c, err) < 0)
+			goto fail;
+		lock_release(&l);
+		return finish(rt, id, -1, ret_status, err);
+	}
 	bundle = ctr_bundle_dir(rt, c->id);
 	sock_path = xasprintf("%s/attach", bundle);
 	/* Connect before the process runs: conmon does not replay output. */

@@ -288,9 +288,9 @@ int ctr_insert(cpod_runtime *rt, const ctr *c, cpod_error **err)
 		return -1;
 	r = db_run(d, err,
 		   "INSERT INTO containers (id, name, image_id, image_name, specgen, created, state,"
-		   " command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		   "tttttiit", c->id, c->name, c->image_id, c->image_name, sg, c->created,
-		   (int64_t)c->state,
+		   " runtime, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		   "tttttiitt", c->id, c->name, c->image_id, c->image_name, sg, c->created,
+		   (int64_t)c->state, c->runtime,
 		   c->command ? json_object_to_json_string_ext(c->command,
 							       JSON_C_TO_STRING_NOSLASHESCAPE)
 			      : "[]");

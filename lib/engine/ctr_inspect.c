@@ -18,19 +18,6 @@ static json_object *jstr(const char *s)
 	return json_object_new_string(s ? s : "");
 }
 
-static char *go_time(int64_t ns)
-{
-	struct tm tm;
-	time_t t = (time_t)(ns / 1000000000);
-	char b[64];
-
-	if (!ns)
-		return xstrdup("0001-01-01T00:00:00Z");
-	gmtime_r(&t, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09lldZ", b, (long long)(ns % 1000000000));
-}
-
 static json_object *member(json_object *o, const char *key, json_type type)
 {
 	json_object *v;
@@ -52,7 +39,7 @@ static json_object *copy_or(json_object *v, json_object *def)
 static json_object *state_obj(const ctr *c)
 {
 	json_object *s = json_object_new_object(), *h = json_object_new_object();
-	_cleanup_free_ char *started = go_time(c->started_at), *finished = go_time(c->finished_at);
+	_cleanup_free_ char *started = engine_time_string(c->started_at), *finished = engine_time_string(c->finished_at);
 
 	json_object_object_add(s, "OciVersion", jstr("1.0.2-dev"));
 	json_object_object_add(s, "Status", jstr(ctr_state_name(c->state)));
@@ -255,7 +242,7 @@ json_object *cpod_container_inspect(cpod_runtime *rt, const char *nameorid, bool
 	if (!id || ctr_load(rt, id, &c, err) < 0 || ctr_sync_exit(rt, c, err) < 0)
 		return NULL;
 	spec = load_spec(rt, c);
-	created = go_time(c->created);
+	created = engine_time_string(c->created);
 	bundle = ctr_bundle_dir(rt, c->id);
 	sdir = ctr_static_dir(rt, c->id);
 	o = json_object_new_object();

@@ -30,20 +30,6 @@ static int64_t unix_s(int64_t ns)
 	return ns ? ns / 1000000000 : GO_ZERO_UNIX;
 }
 
-/* "2026-11-28T01:02:03.123456789Z", or Go's zero time. */
-static char *rfc3339(int64_t ns)
-{
-	struct tm tm;
-	time_t t = (time_t)(ns / 1000000000);
-	char b[64];
-
-	if (!ns)
-		return xstrdup("0001-01-01T00:00:00Z");
-	gmtime_r(&t, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-	return xasprintf("%s.%09lldZ", b, (long long)(ns % 1000000000));
-}
-
 /* podman's human durations ("5 seconds", "About a minute", "3 hours"). */
 static char *human_duration(int64_t secs)
 {
@@ -128,7 +114,7 @@ static json_object *mount_dests(const ctr *c)
 static json_object *ps_record(const ctr *c, int64_t now)
 {
 	json_object *o = json_object_new_object(), *names = json_object_new_array();
-	_cleanup_free_ char *created = rfc3339(c->created), *status = status_text(c, now);
+	_cleanup_free_ char *created = engine_time_string(c->created), *status = status_text(c, now);
 	bool exited = c->state == CTR_EXITED || c->state == CTR_STOPPED;
 
 	json_object_array_add(names, jstr(c->name));

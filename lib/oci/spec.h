@@ -82,7 +82,7 @@ int spec_security(const spec_ctx *ctx, json_object *spec, cpod_error **err);
 
 /* resources: resource_limits (memory, cpu, pids, blockIO as the OCI LinuxResources shape;
  * pids.limit defaults to containers.conf pids_limit unless 0 or -1 was given), and
- * linux.cgroupsPath = <cgroup_parent>/libpod-<id> style path.  (lib/oci/spec_resources.c) */
+ * linux.cgroupsPath = <cgroup_parent>/cpod-<id>.  (lib/oci/spec_resources.c) */
 int spec_resources(const spec_ctx *ctx, json_object *spec, cpod_error **err);
 
 /* hooks: the OCI hooks of hooks.d directories (1.0.0 schema) whose `when` matches the spec

@@ -184,3 +184,57 @@ teardown() {
 	run_cpod 125 run --ulimit nofile=bad $IMG true
 	assert_line "*nofile=bad*"
 }
+
+@test "run --pull: never, missing and always with the fixture registry" {
+	require_fixtures
+	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
+	run_cpod 125 run --rm --pull never $CPOD_IMG_BUSYBOX true
+	assert_line "*$CPOD_IMG_BUSYBOX*"
+	run_cpod run --rm --pull missing --tls-verify=false $CPOD_IMG_BUSYBOX echo pulled-and-ran
+	assert_line "pulled-and-ran"
+	run_cpod run --rm --pull never $CPOD_IMG_BUSYBOX echo local
+	is "$output" "local"
+	run_cpod run --rm -q --pull always --tls-verify=false $CPOD_IMG_BUSYBOX echo again
+	is "$output" "again"
+}
+
+@test "run: --env-host, --unsetenv, --unsetenv-all" {
+	MYHOSTVAR=xyz run_cpod run --rm --env-host $IMG sh -c 'echo $MYHOSTVAR'
+	is "$output" "xyz"
+	run_cpod run --rm --unsetenv PATH $IMG /bin/env
+	refute_line "PATH=*"
+	run_cpod run --rm -e KEEP=1 --unsetenv-all $IMG /bin/env
+	is "$output" "KEEP=1*"
+}
+
+@test "run: signals reach the container (--sig-proxy)" {
+	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" run --rm --name sigp $IMG \
+		sh -c 'trap "echo got-term; exit 9" TERM; while :; do sleep 0.1; done' \
+		>"$CPOD_TEST_DIR/sigp.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		s=$("$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" inspect --format '{{.State.Status}}' sigp 2>/dev/null) || true
+		[ "$s" = running ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	kill -TERM $pid
+	status=0
+	wait $pid || status=$?
+	is "$status" 9 "cpod run's exit status"
+	is "$(cat "$CPOD_TEST_DIR/sigp.out")" "got-term"
+}
+
+@test "run --log-driver: none keeps no log, k8s-file does, passthrough writes to our stdout" {
+	run_cpod run --name ln --log-driver none $IMG echo unseen
+	is "$output" "unseen"
+	run_cpod 125 logs ln
+	run_cpod run --name lk --log-driver k8s-file $IMG echo kept
+	run_cpod logs lk
+	is "$output" "kept"
+	run_cpod run --rm --log-driver passthrough $IMG echo through
+	is "$output" "through"
+	run_cpod run -d --name lp --log-opt path="$CPOD_TEST_DIR/my.log" $IMG echo to-my-log
+	run_cpod wait lp
+	grep -q "stdout F to-my-log" "$CPOD_TEST_DIR/my.log" || die "no record in my.log: $(cat "$CPOD_TEST_DIR/my.log")"
+}
