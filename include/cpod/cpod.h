@@ -3,6 +3,7 @@
 #define CPOD_CPOD_H
 
 #include <cpod/export.h>
+#include <cpod/container.h>
 #include <cpod/error.h>
 #include <cpod/image.h>
 #include <cpod/log.h>
@@ -10,5 +11,6 @@
 #include <cpod/runtime.h>
 #include <cpod/system.h>
 #include <cpod/version.h>
+#include <cpod/volume.h>
 
 #endif

@@ -17,6 +17,7 @@
 #include "common/xalloc.h"
 #include "image/image_config.h"
 #include "image/local.h"
+#include "engine/volume_internal.h"
 #include "common/banned.h"
 
 /* ---- specgen getters ---- */
@@ -271,23 +272,28 @@ static json_object *array_member(json_object *o, const char *key)
 
 /* The process args as podman computes them: a given entrypoint (even empty) replaces the
  * image's and drops its Cmd; a given command replaces the Cmd. */
-static int effective_command(cpod_runtime *rt, ctr *c, cpod_error **err)
+/* The image's config blob (*ret NULL for a container without an image). */
+static int load_image_config(cpod_runtime *rt, const ctr *c, json_object **ret, cpod_error **err)
 {
 	_cleanup_buf_ buf b = BUF_INIT;
-	_cleanup_json_ json_object *doc = NULL;
-	json_object *cfg = NULL, *ep = array_member(c->sg, "entrypoint");
+
+	*ret = NULL;
+	if (!c->image_id)
+		return 0;
+	if (store_image_bigdata(engine_store(rt, err), c->image_id, "config", &b,
+				IMAGE_CONFIG_MAX_SIZE, err) < 0)
+		return cpod_err_prefix(err, "reading the config of image '%s'", c->image_id);
+	*ret = json_parse_bytes(b.s, b.len, IMAGE_CONFIG_MAX_SIZE, err);
+	if (!*ret)
+		return cpod_err_prefix(err, "image '%s' config", c->image_id);
+	return 0;
+}
+
+static int effective_command(ctr *c, json_object *cfg, cpod_error **err)
+{
+	json_object *ep = array_member(c->sg, "entrypoint");
 	json_object *cmd = array_member(c->sg, "command");
 
-	if (c->image_id &&
-	    store_image_bigdata(engine_store(rt, err), c->image_id, "config", &b,
-				IMAGE_CONFIG_MAX_SIZE, err) == 0) {
-		doc = json_parse_bytes(b.s, b.len, IMAGE_CONFIG_MAX_SIZE, err);
-		if (!doc)
-			return cpod_err_prefix(err, "image '%s' config", c->image_id);
-		json_object_object_get_ex(doc, "config", &cfg);
-	} else if (c->image_id) {
-		return cpod_err_prefix(err, "reading the config of image '%s'", c->image_id);
-	}
 	c->command = json_object_new_array();
 	append_strings(c->command, ep ? ep : array_member(cfg, "Entrypoint"));
 	append_strings(c->command, cmd ? cmd : (ep ? NULL : array_member(cfg, "Cmd")));
@@ -303,6 +309,8 @@ int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
 {
 	_cleanup_(ctr_freep) ctr *c = xcalloc(1, sizeof(*c));
 	_cleanup_free_ char *dir = NULL;
+	_cleanup_json_ json_object *doc = NULL;
+	json_object *cfg = NULL;
 	const oci_runtime_choice *choice;
 	store *s;
 
@@ -310,7 +318,12 @@ int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
 	    resolve_image(rt, specgen, c, err) < 0 || pick_name(rt, specgen, &c->name, err) < 0)
 		return -1;
 	c->sg = json_object_get(specgen);
-	if (effective_command(rt, c, err) < 0 || !(choice = engine_oci_runtime(rt, err)))
+	if (load_image_config(rt, c, &doc, err) < 0)
+		return -1;
+	if (doc && json_object_object_get_ex(doc, "config", &cfg) &&
+	    !json_object_is_type(cfg, json_type_object))
+		cfg = NULL;
+	if (effective_command(c, cfg, err) < 0 || !(choice = engine_oci_runtime(rt, err)))
 		return -1;
 	/* The runtime is the container's for life: start, stop and cleanup use this one. */
 	c->runtime = xstrdup(choice->path);
@@ -323,12 +336,17 @@ int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
 	if (ctr_insert(rt, c, err) < 0)
 		return cpod_err_prefix(err, "creating container");
 	dir = ctr_static_dir(rt, c->id);
-	if (store_container_create(s, c->id, c->image_id, NULL, err) < 0 ||
+	if (volume_register_for_container(rt, c->id, c->sg, cfg, err) < 0 ||
+	    store_container_create(s, c->id, c->image_id, NULL, err) < 0 ||
 	    (fs_mkdir_p(dir, 0700) < 0 &&
 	     cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", dir) < 0)) {
 		cpod_error *e2 = NULL;
 
 		store_container_delete(s, c->id, NULL);
+		if (volume_remove_anonymous_of(rt, c->id, &e2) < 0) {
+			cpod_error_free(e2);
+			e2 = NULL;
+		}
 		if (ctr_delete_row(rt, c->id, &e2) < 0)
 			cpod_error_free(e2);
 		return cpod_err_prefix(err, "creating container '%s'", c->name);

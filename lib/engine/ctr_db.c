@@ -123,6 +123,10 @@ static int reset_after_reboot(cpod_runtime *rt, db *d, cpod_error **err)
 		return -1;
 	if (r > 0)
 		log_info("reset the state of %d containers after a reboot", r);
+	if (db_exec(d,
+		    "UPDATE volumes SET mount_count = 0; UPDATE container_volumes SET mounted = 0",
+		    err) < 0)
+		return -1;
 	return fs_write_atomic(AT_FDCWD, marker, "", 0, 0644, false, err);
 }
 

@@ -23,6 +23,7 @@
 #include "common/xalloc.h"
 #include "engine/ctr_files.h"
 #include "engine/ctr_oci.h"
+#include "engine/volume_internal.h"
 #include "image/image_config.h"
 #include "oci/cgroup.h"
 #include "oci/spec.h"
@@ -115,7 +116,7 @@ static char *hostname_of(const ctr *c)
 
 static int write_spec(cpod_runtime *rt, ctr *c, const char *bundle, cpod_error **err)
 {
-	_cleanup_json_ json_object *sg = NULL, *img = NULL, *spec = NULL;
+	_cleanup_json_ json_object *sg = NULL, *img = NULL, *spec = NULL, *vm = NULL;
 	_cleanup_free_ char *hostname = hostname_of(c), *cfgpath = NULL;
 	_cleanup_close_ int rootfd = -1;
 	cgroup_mode mode = cgroup_detect_mode("/sys/fs/cgroup");
@@ -134,7 +135,8 @@ static int write_spec(cpod_runtime *rt, ctr *c, const char *bundle, cpod_error *
 	const char *json;
 
 	if (ctr_files_write(bundle, &fo, err) < 0 || image_config_object(rt, c, &img, err) < 0 ||
-	    resolve_ns(rt, c, &sg, err) < 0)
+	    resolve_ns(rt, c, &sg, err) < 0 ||
+	    volume_resolve_for_container(rt, c->id, c->sg, img, c->mountpoint, &vm, err) < 0)
 		return -1;
 	rootfd = open(c->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -147,6 +149,7 @@ static int write_spec(cpod_runtime *rt, ctr *c, const char *bundle, cpod_error *
 	sc.rootfs = c->mountpoint;
 	sc.rootfs_fd = rootfd;
 	sc.bundle = bundle;
+	sc.volume_mounts = vm;
 	sc.cgroup_parent = sg_str(c->sg, "cgroup_parent", NULL);
 	if (!sc.cgroup_parent || !*sc.cgroup_parent)
 		sc.cgroup_parent = "/cpod";
@@ -314,6 +317,8 @@ int ctr_cleanup_locked(cpod_runtime *rt, ctr *c, cpod_error **err)
 		c->conmon_pid = 0;
 	}
 	if (c->mountpoint) {
+		if (volume_release_for_container(rt, c->id, err) < 0)
+			return cpod_err_prefix(err, "releasing the volumes of container '%s'", c->name);
 		if (store_unmount(s, c->id, false, err) < 0)
 			return cpod_err_prefix(err, "unmounting container '%s'", c->name);
 		free(c->mountpoint);
@@ -327,8 +332,8 @@ int ctr_remove_locked(cpod_runtime *rt, ctr *c, bool volumes, cpod_error **err)
 	_cleanup_free_ char *sdir = ctr_static_dir(rt, c->id);
 	_cleanup_free_ char *lockfile = xasprintf("%s/locks/%s", rt->sc->runroot, c->id);
 	store *s = engine_store(rt, err);
+	cpod_error *e = NULL;
 
-	(void)volumes;
 	if (!s || ctr_cleanup_locked(rt, c, err) < 0)
 		return -1;
 	if (c->state == CTR_RUNNING || c->state == CTR_PAUSED || c->state == CTR_STOPPING)
@@ -343,12 +348,19 @@ int ctr_remove_locked(cpod_runtime *rt, ctr *c, bool volumes, cpod_error **err)
 	/* A runtime container left by an interrupted init or cleanup. */
 	if (c->runtime && ctr_oci_delete(rt, c, err) < 0)
 		return -1;
-	if (store_container_delete(s, c->id, err) < 0 && cpod_error_kind(*err) != CPOD_ERR_NOT_FOUND)
-		return cpod_err_prefix(err, "removing the storage of container '%s'", c->name);
-	if (err && *err) {
-		cpod_error_free(*err);
-		*err = NULL;
+	if (store_container_delete(s, c->id, &e) < 0) {
+		if (cpod_error_kind(e) != CPOD_ERR_NOT_FOUND) {
+			cpod_err_prefix(&e, "removing the storage of container '%s'", c->name);
+			if (err)
+				*err = e;
+			else
+				cpod_error_free(e);
+			return -1;
+		}
+		cpod_error_free(e);
 	}
+	if (volumes && volume_remove_anonymous_of(rt, c->id, err) < 0)
+		return -1;
 	remove_runtime_files(rt, c);
 	if (fs_rm_rf_at(AT_FDCWD, sdir) < 0)
 		log_warn("removing '%s': %s", sdir, strerror(errno));

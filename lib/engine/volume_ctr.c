@@ -796,3 +796,38 @@ int volume_remove_anonymous_of(cpod_runtime *rt, const char *ctr_id, cpod_error 
 		cpod_error_free(first);
 	return -1;
 }
+
+int volume_mounts_of(cpod_runtime *rt, const char *ctr_id, json_object **ret, cpod_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_json_ json_object *arr = json_object_new_array();
+	db *d = engine_db(rt, err);
+	int r;
+
+	if (!d ||
+	    db_prepare(d,
+		       "SELECT cv.volume, v.mountpoint, cv.dest FROM container_volumes cv JOIN"
+		       " volumes v ON v.name = cv.volume WHERE cv.container_id = ? ORDER BY"
+		       " cv.dest",
+		       &st, err) < 0 ||
+	    db_bind(d, st, err, "t", ctr_id) < 0)
+		return -1;
+	while ((r = db_step(d, st, err)) > 0) {
+		json_object *m = json_object_new_object();
+
+		json_object_object_add(
+			m, "Name",
+			json_object_new_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_object_add(
+			m, "Source",
+			json_object_new_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_object_add(
+			m, "Destination",
+			json_object_new_string((const char *)sqlite3_column_text(st, 2)));
+		json_object_array_add(arr, m);
+	}
+	if (r < 0)
+		return -1;
+	*ret = TAKE_PTR(arr);
+	return 0;
+}

@@ -76,6 +76,10 @@ int volume_release_for_container(cpod_runtime *rt, const char *ctr_id, cpod_erro
  * (rows, mounts, directories).  Call before deleting the container row. */
 int volume_remove_anonymous_of(cpod_runtime *rt, const char *ctr_id, cpod_error **err);
 
+/* The container's volumes for `inspect` Mounts: a new JSON array of {Name, Source (the
+ * volume's _data), Destination}, sorted by destination.  Empty before registration. */
+int volume_mounts_of(cpod_runtime *rt, const char *ctr_id, json_object **ret, cpod_error **err);
+
 /* ---- shared by volume*.c ---- */
 
 typedef struct {

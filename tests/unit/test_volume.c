@@ -683,6 +683,18 @@ static void test_register(void)
 	o = inspect("auto2");
 	is_int(json_object_get_int64(json_object_object_get(o, "UID")), 5,
 	       "volume-opt options make the new volume");
+	{
+		json_object *ms = NULL;
+		_cleanup_free_ char *txt = NULL;
+
+		ok(volume_mounts_of(rt, id, &ms, &e) == 0 && json_object_array_length(ms) == 6,
+		   "mounts_of lists the six volumes");
+		txt = json_to_string(json_object_array_get_idx(ms, 0), JSON_FMT_COMPACT);
+		ok(txt && strstr(txt, "\"Destination\":\"/data\"") && strstr(txt, "\"Name\":\"") &&
+			   strstr(txt, "/_data\""),
+		   "  sorted by destination, with name and source: %s", txt ? txt : "");
+		json_object_put(ms);
+	}
 	before = count_volumes();
 	is_int(before, 6, "six volumes made");
 	ok(reg(id, sg, img, &e) == 0 && count_volumes() == before, "registering again changes "
