@@ -72,5 +72,26 @@ if command -v clang-format >/dev/null; then
 			"fix with: clang-format -i FILE"
 fi
 
+# 6. libcurl and libarchive are loaded on first use (lib/common/lazylib.h): not linked, every
+# function libcpod calls has a forwarder, and a command that needs neither maps neither.
+b=${CPOD_BUILD_DIR:-build}
+if [ -f "$b/lib/libcpod.so" ] && [ -x "$b/cli/cpod" ]; then
+	mapfile -t bad < <(readelf -d "$b/lib/libcpod.so" "$b/cli/cpod" |
+		grep -E 'NEEDED.*lib(curl|archive)' || true)
+	[ ${#bad[@]} -eq 0 ] && result OK "libcpod.so and cpod do not link libcurl or libarchive" ||
+		result FAIL "libcpod.so and cpod do not link libcurl or libarchive" "${bad[@]}"
+	mapfile -t bad < <(nm -D --undefined-only "$b/lib/libcpod.so" |
+		awk '$2 ~ /^(curl|archive)_/ {print $2}')
+	[ ${#bad[@]} -eq 0 ] && result OK "every curl_/archive_ function has a forwarder" ||
+		result FAIL "every curl_/archive_ function has a forwarder" "${bad[@]}" \
+			"add them to lib/common/lazy_curl.c or lazy_archive.c"
+	mapfile -t bad < <(LD_DEBUG=files "$b/cli/cpod" version 2>&1 >/dev/null |
+		grep -E 'lib(curl|archive)\.so' || true)
+	[ ${#bad[@]} -eq 0 ] && result OK "cpod version maps neither libcurl nor libarchive" ||
+		result FAIL "cpod version maps neither libcurl nor libarchive" "${bad[@]}"
+else
+	result FAIL "libcurl and libarchive are loaded on first use" "$b/ not built"
+fi
+
 echo "1..$n"
 [ $fails -eq 0 ]

@@ -73,10 +73,13 @@ int cpod_container_logs(cpod_runtime *rt, const char *const *ids, const cpod_log
 			goto out;
 		src[i].path = ctr_log_path(rt, c);
 		src[i].color = -1;
-		if (o.names)
-			src[i].prefix = xstrdup(c->name);
-		else if (n > 1)
-			src[i].prefix = id_short(c->id);
+		if (o.names) {
+			src[i].prefix = xasprintf("%s ", c->name);
+		} else if (n > 1) {
+			_cleanup_free_ char *s = id_short(c->id);
+
+			src[i].prefix = xasprintf("%s ", s);
+		}
 		src[i].is_running = still_running;
 		src[i].userdata = &fc[i];
 	}

@@ -509,7 +509,7 @@ $b" "a template per image"
 	is "$output" "*Error: *template*"
 }
 
-@test "inspect: images by name with --type image or all; the other types refused" {
+@test "inspect: images by name with --type image or all; other types do not find them" {
 	import_id "$TARS/img.tar" topinsp
 	a=$iid
 	run_cpod inspect --format '{{.Id}}' topinsp
@@ -531,7 +531,9 @@ $b" "a template per image"
 	is "$output" 'Error: size is not supported for type "image"'
 	run_cpod 125 inspect --type image --latest
 	is "$output" 'Error: latest is not supported for type "image"'
-	run_cpod 125 inspect --type container topinsp
+	cpod_split 125 inspect --type container topinsp
+	is "$stderr" "Error: inspecting object: no such container topinsp"
+	run_cpod 125 inspect --type pod topinsp
 	is "$output" "Error: *not supported*"
 	run_cpod 125 inspect
 	is "$output" "Error: no names or ids specified"
