@@ -179,6 +179,18 @@ int ctr_oci_resume(cpod_runtime *rt, const ctr *c, cpod_error **err)
 	WITH_RT(c, oci_rt_resume(r_, c->id, err));
 }
 
+bool ctr_oci_exists(cpod_runtime *rt, const ctr *c)
+{
+	const char *base = c->runtime ? strrchr(c->runtime, '/') : NULL;
+	_cleanup_free_ char *dir = NULL;
+
+	if (!c->runtime)
+		return false;
+	/* runc and crun keep a directory per container under their --root. */
+	dir = xasprintf("%s/oci/%s/%s", rt->sc->runroot, base ? base + 1 : c->runtime, c->id);
+	return access(dir, F_OK) == 0;
+}
+
 int ctr_oci_delete(cpod_runtime *rt, const ctr *c, cpod_error **err)
 {
 	_cleanup_(oci_rt_freep) oci_rt *r = NULL;

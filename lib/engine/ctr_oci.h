@@ -23,6 +23,8 @@ int ctr_oci_create(cpod_runtime *rt, const ctr *c, const char *bundle, ctr_oci_c
 		   cpod_error **err);
 int ctr_oci_start(cpod_runtime *rt, const ctr *c, cpod_error **err);
 int ctr_oci_kill(cpod_runtime *rt, const ctr *c, int sig, bool all, cpod_error **err);
+/* Whether the runtime still has state for c (its directory under cpod's --root). */
+bool ctr_oci_exists(cpod_runtime *rt, const ctr *c);
 /* `runtime delete --force`; a container the runtime does not know is not an error. */
 int ctr_oci_delete(cpod_runtime *rt, const ctr *c, cpod_error **err);
 int ctr_oci_pause(cpod_runtime *rt, const ctr *c, cpod_error **err);

@@ -346,7 +346,7 @@ int ctr_remove_locked(cpod_runtime *rt, ctr *c, bool volumes, cpod_error **err)
 	if (ctr_save(rt, c, err) < 0)
 		return -1;
 	/* A runtime container left by an interrupted init or cleanup. */
-	if (c->runtime && ctr_oci_delete(rt, c, err) < 0)
+	if (ctr_oci_exists(rt, c) && ctr_oci_delete(rt, c, err) < 0)
 		return -1;
 	if (store_container_delete(s, c->id, &e) < 0) {
 		if (cpod_error_kind(e) != CPOD_ERR_NOT_FOUND) {

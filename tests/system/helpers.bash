@@ -36,9 +36,15 @@ cpod_setup_file() {
 
 cpod_teardown_file() {
 	[ -n "${CPOD_TEST_DIR:-}" ] && [ -d "$CPOD_TEST_DIR" ] || return 0
+	# Every store the file made (tests may have one each): no container may outlive it.
 	if [ -x "$CPOD" ]; then
-		timeout --kill-after=5 60 "$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" \
-			rm --all --force >/dev/null 2>&1 || true
+		local db root
+		find "$CPOD_TEST_DIR" -maxdepth 4 -name cpod.db 2>/dev/null | while read -r db; do
+			root=$(dirname "$db")
+			timeout --kill-after=5 60 "$CPOD" --root "$root" \
+				--runroot "$(dirname "$root")/runroot" rm --all --force -t 0 \
+				>/dev/null 2>&1 || true
+		done
 	fi
 	cpod_unmount_under "$CPOD_TEST_DIR"
 	rm -rf --one-file-system "$CPOD_TEST_DIR"
