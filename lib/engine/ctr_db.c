@@ -116,9 +116,11 @@ static int reset_after_reboot(cpod_runtime *rt, db *d, cpod_error **err)
 	if (access(marker, F_OK) == 0)
 		return 0;
 	r = db_run(d, err,
-		   "UPDATE containers SET state = ?, pid = 0, conmon_pid = 0, mountpoint = NULL"
+		   "UPDATE containers SET state = ?, pid = 0, conmon_pid = 0, mountpoint = NULL,"
+		   " finished_at = CASE WHEN finished_at < started_at THEN ? ELSE finished_at END"
 		   " WHERE state NOT IN (?, ?)",
-		   "iii", (int64_t)CTR_EXITED, (int64_t)CTR_CONFIGURED, (int64_t)CTR_EXITED);
+		   "iiii", (int64_t)CTR_EXITED, engine_now_ns(), (int64_t)CTR_CONFIGURED,
+		   (int64_t)CTR_EXITED);
 	if (r < 0)
 		return -1;
 	if (r > 0)

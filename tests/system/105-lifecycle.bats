@@ -207,3 +207,22 @@ p3"
 	run_cpod run --rm $IMG echo still-works
 	is "$output" "still-works"
 }
+
+@test "a reboot (runroot emptied) turns running containers into exited ones" {
+	run_cpod run -d --name rb $IMG sleep 1000
+	id=$output
+	pid=$("$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" inspect --format '{{.State.ConmonPid}} {{.State.Pid}}' rb)
+	# What a reboot does: every process gone, the runroot tmpfs empty.
+	kill -9 $pid 2>/dev/null || true
+	runc --root "$CPOD_RUNROOT/oci/runc" delete --force "$id" >/dev/null 2>&1 || true
+	cpod_unmount_under "$CPOD_RUNROOT"
+	cpod_unmount_under "$CPOD_ROOT"
+	rm -rf "${CPOD_RUNROOT:?}"/*
+	run_cpod inspect --format '{{.State.Status}}' rb
+	is "$output" "exited"
+	run_cpod ps -a --format '{{.Names}} {{.Status}}'
+	is "$output" "rb Exited (0) * ago"
+	run_cpod start rb
+	run_cpod inspect --format '{{.State.Status}}' rb
+	is "$output" "running"
+}

@@ -91,3 +91,12 @@ cgroup_file() {
 	run_cpod 125 run --rm --network host --sysctl net.ipv4.ip_forward=1 $IMG true
 	assert_line "*net.ipv4.ip_forward*"
 }
+
+@test "--cgroup-parent places the container's cgroup" {
+	run_cpod run -d --cgroup-parent /cpod-test-parent $IMG sleep 100
+	id=$output
+	is "$(jq -r '.linux.cgroupsPath' "$CPOD_RUNROOT/containers/$id/config.json")" \
+		"/cpod-test-parent/cpod-$id"
+	pid=$("$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" inspect --format '{{.State.Pid}}' $id)
+	grep -q "cpod-test-parent/cpod-$id" /proc/$pid/cgroup || die "not in the parent: $(cat /proc/$pid/cgroup)"
+}
