@@ -226,3 +226,16 @@ p3"
 	run_cpod inspect --format '{{.State.Status}}' rb
 	is "$output" "running"
 }
+
+@test "system reset stops and removes running containers first" {
+	export CPOD_ROOT=$CPOD_TEST_DIR/reset/root CPOD_RUNROOT=$CPOD_TEST_DIR/reset/runroot
+	mkdir -p "$CPOD_ROOT" "$CPOD_RUNROOT"
+	cpod_import_busybox
+	run_cpod run -d $IMG sleep 1000
+	pid=$("$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" inspect --format '{{.State.Pid}}' "$output")
+	run_cpod system reset --force
+	! kill -0 "$pid" 2>/dev/null || die "the container's process $pid still runs"
+	is "$(ls -A "$CPOD_ROOT")" "" "the graphroot is empty"
+	grep -q " $CPOD_TEST_DIR/reset" /proc/mounts && die "mounts left: $(grep "$CPOD_TEST_DIR/reset" /proc/mounts)"
+	true
+}
