@@ -144,6 +144,7 @@ int cmd_container_port(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_err
 	_cleanup_free_ char *want = NULL;
 	const char *port = NULL;
 	cpod_runtime *rt;
+	int named;
 
 	if (o->all && o->latest)
 		return cpod_err(err, CPOD_ERR_INVALID, 0,
@@ -162,9 +163,9 @@ int cmd_container_port(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_err
 	if (port && parse_port(port, &want, err) < 0)
 		return -1;
 	/* The containers: all of them, the latest, or the one named. */
+	named = o->all || o->latest ? 0 : 1;
 	if (!(rt = cli_runtime(ctx, err)) ||
-	    cli_ctr_select_targets(rt, &sel, o->all || o->latest ? 0 : 1, argv, &ids, &shown, err) <
-		    0)
+	    cli_ctr_select_targets(rt, &sel, named, argv, &ids, &shown, err) < 0)
 		return -1;
 	for (size_t i = 0; i < ids.n; i++)
 		if (show(rt, ids.v[i], o->all, want, port, err) < 0)

@@ -247,8 +247,9 @@ static void read_vals(json_object *s, json_object *prev, stat_vals *v)
 	json_object_object_add(prev, v->id, p);
 }
 
-/* Adds the row of one container.  name_given: a container that is not running shows zeros;
- * otherwise (the listing raced with its stop, or it is gone) it is left out. */
+/* Adds the row of one container.  A container that is not running shows zeros when
+ * zero_if_stopped (it was named, or --all), else it is left out (the listing raced with its
+ * stop or removal). */
 static int add_one(cpod_runtime *rt, const char *nameorid, bool zero_if_stopped, json_object *prev,
 		   bool no_trunc, json_object *rows, cpod_error **err)
 {

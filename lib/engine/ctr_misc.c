@@ -127,6 +127,10 @@ int cpod_container_prune(cpod_runtime *rt, const char *const *filters, char ***r
 	size_t n = 0;
 	int r = -1;
 
+	for (const char *const *f = filters; f && *f; f++)
+		if (!str_has_prefix(*f, "until=") && !str_has_prefix(*f, "label=") &&
+		    !str_has_prefix(*f, "label!="))
+			return cpod_err(err, CPOD_ERR_INVALID, 0, "%s is an invalid filter", *f);
 	if (ctr_load_all(rt, &all, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -134,11 +138,10 @@ int cpod_container_prune(cpod_runtime *rt, const char *const *filters, char ***r
 				   .timeout = -1 };
 		bool match;
 
+		/* podman prunes every container that is not running: exited and created ones. */
 		if (all[i]->state != CTR_EXITED && all[i]->state != CTR_STOPPED &&
 		    all[i]->state != CTR_CONFIGURED)
 			continue;
-		if (all[i]->state == CTR_CONFIGURED)
-			continue; /* podman prunes only exited containers */
 		if (prune_match(all[i], filters, &match, err) < 0)
 			goto out;
 		if (!match)
