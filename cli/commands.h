@@ -314,12 +314,12 @@ struct cli_create_opts;
 
 /* Which containers a command acts on. */
 typedef struct {
-	bool all;	       /* every container (--all) */
-	bool running_only;     /* with all: the running ones only */
-	bool latest;	       /* the newest container (--latest) */
-	bool ignore_missing;   /* a name that matches nothing is skipped (--ignore) */
-	const strv *filters;   /* --filter key=value (may be NULL) */
-	const strv *cidfiles;  /* --cidfile files, each holding an ID (may be NULL) */
+	bool all;	      /* every container (--all) */
+	bool running_only;    /* with all: the running ones only */
+	bool latest;	      /* the newest container (--latest) */
+	bool ignore_missing;  /* a name that matches nothing is skipped (--ignore) */
+	const strv *filters;  /* --filter key=value (may be NULL) */
+	const strv *cidfiles; /* --cidfile files, each holding an ID (may be NULL) */
 } cli_ctr_select;
 
 /* The full IDs of the containers chosen (appended to ret_ids) and, for each, what the command
@@ -352,8 +352,8 @@ int cli_ctr_state(cpod_runtime *rt, const char *name, cli_ctr_info *ret, cpod_er
 /* An attach to run (start=true: start it attached). */
 typedef struct {
 	bool start;
-	bool tty;	  /* the container has a terminal: stdin goes raw when it is one */
-	bool stdin;	  /* forward stdin */
+	bool tty;   /* the container has a terminal: stdin goes raw when it is one */
+	bool stdin; /* forward stdin */
 	bool want_stdout, want_stderr;
 	bool sig_proxy;
 	const char *detach_keys; /* NULL: containers.conf's */
@@ -374,7 +374,7 @@ void cli_ctr_remove_quietly(cpod_runtime *rt, const char *id);
 
 /* Inspects containers (any_type: `cpod inspect --type all`, which tries a container, then an
  * image, per name) and prints them with --format as cli_inspect_images() does. */
-int cli_inspect_containers(cli_ctx *ctx, const char *format, bool size, bool latest,
-			   bool any_type, int argc, char **argv, cpod_error **err);
+int cli_inspect_containers(cli_ctx *ctx, const char *format, bool size, bool latest, bool any_type,
+			   int argc, char **argv, cpod_error **err);
 
 #endif

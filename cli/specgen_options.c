@@ -4,8 +4,6 @@
  * description does not say otherwise. */
 #include "specgen.h"
 
-#include "common/banned.h"
-
 #define T struct cli_create_opts
 
 /* podman's AliasFlags (--net, --dns-opt, --override-arch ...) are hidden rows filling the
@@ -36,3 +34,6 @@ const cli_option cmd_container_run_options[] = {
 	  .help = "Proxy received signals to the process" },
 	CLI_OPT_END(T),
 };
+
+/* Last, as everywhere: the tables above include specgen_rows.h. */
+#include "common/banned.h"

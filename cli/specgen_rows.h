@@ -286,4 +286,4 @@
 	  .help = "Mount volumes from the specified container(s)" },
 	{ "workdir", 'w', CLI_STRING(T, workdir),
 	  .help = "Working directory inside the container" },
-/* clang-format on */
+	/* clang-format on */

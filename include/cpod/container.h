@@ -44,8 +44,8 @@ struct json_object;
 
 /* Creates a container from specgen (borrowed); the image must be in the store (pulling is
  * the caller's choice, see pull_policy in the CLI).  *ret_id (caller frees) is the new ID. */
-CPOD_EXPORT int cpod_container_create(cpod_runtime *rt, struct json_object *specgen,
-				      char **ret_id, cpod_error **err);
+CPOD_EXPORT int cpod_container_create(cpod_runtime *rt, struct json_object *specgen, char **ret_id,
+				      cpod_error **err);
 
 /* The full ID of a container named by nameorid; *ret_id is freed by the caller. */
 CPOD_EXPORT int cpod_container_lookup(cpod_runtime *rt, const char *nameorid, char **ret_id,
@@ -60,8 +60,8 @@ typedef struct {
 	int stdin_fd;
 	int stdout_fd;
 	int stderr_fd;
-	const char *detach_keys; /* NULL: containers.conf detach_keys; "": no detaching */
-	bool sig_proxy;		 /* forward SIGINT, SIGTERM, ... to the container */
+	const char *detach_keys;       /* NULL: containers.conf detach_keys; "": no detaching */
+	bool sig_proxy;		       /* forward SIGINT, SIGTERM, ... to the container */
 	bool want_stdout, want_stderr; /* run -a: which streams to show */
 } cpod_attach_opts;
 
@@ -97,15 +97,15 @@ CPOD_EXPORT int cpod_container_kill(cpod_runtime *rt, const char *nameorid, int 
  * "created", "paused", "healthy"...; NULL = stopped or exited) and sets *ret_exit to its exit
  * code (-1 when the condition is not an exit).  interval_ms: polling interval (0 = 250). */
 CPOD_EXPORT int cpod_container_wait(cpod_runtime *rt, const char *nameorid,
-				    const char *const *conditions, int interval_ms,
-				    int *ret_exit, cpod_error **err);
+				    const char *const *conditions, int interval_ms, int *ret_exit,
+				    cpod_error **err);
 
 typedef struct {
 	size_t struct_size;
-	bool force;	/* stop a running container first */
-	bool volumes;	/* remove its anonymous volumes */
-	int timeout;	/* stop timeout with force; < 0: the container's */
-	bool ignore;	/* a missing container is not an error */
+	bool force;   /* stop a running container first */
+	bool volumes; /* remove its anonymous volumes */
+	int timeout;  /* stop timeout with force; < 0: the container's */
+	bool ignore;  /* a missing container is not an error */
 } cpod_rm_opts;
 
 CPOD_EXPORT int cpod_container_remove(cpod_runtime *rt, const char *nameorid,
@@ -113,9 +113,9 @@ CPOD_EXPORT int cpod_container_remove(cpod_runtime *rt, const char *nameorid,
 
 typedef struct {
 	size_t struct_size;
-	bool rm;	  /* remove the container afterwards */
-	bool rmi;	  /* and its image, when unused */
-	bool stopped_only; /* do nothing when it is running again (a restart won the race) */
+	bool rm;		  /* remove the container afterwards */
+	bool rmi;		  /* and its image, when unused */
+	bool stopped_only;	  /* do nothing when it is running again (a restart won the race) */
 	const char *exec_session; /* clean up this exec session only */
 } cpod_cleanup_opts;
 
@@ -147,8 +147,8 @@ CPOD_EXPORT int cpod_container_pause(cpod_runtime *rt, const char *nameorid, cpo
 CPOD_EXPORT int cpod_container_unpause(cpod_runtime *rt, const char *nameorid, cpod_error **err);
 
 /* Renames a container (CPOD_ERR_EXISTS when the name is taken). */
-CPOD_EXPORT int cpod_container_rename(cpod_runtime *rt, const char *nameorid,
-				      const char *new_name, cpod_error **err);
+CPOD_EXPORT int cpod_container_rename(cpod_runtime *rt, const char *nameorid, const char *new_name,
+				      cpod_error **err);
 
 /* Stops (timeout as cpod_container_stop) a running container and starts it again; a stopped
  * one is just started.  The restart count grows by one. */
@@ -158,8 +158,8 @@ CPOD_EXPORT int cpod_container_restart(cpod_runtime *rt, const char *nameorid, i
 /* Removes every stopped container that matches filters (podman's container prune filters:
  * label, until; NULL-terminated, may be NULL).  *ret_ids: NULL-terminated IDs removed (the
  * caller frees each and the vector). */
-CPOD_EXPORT int cpod_container_prune(cpod_runtime *rt, const char *const *filters,
-				     char ***ret_ids, cpod_error **err);
+CPOD_EXPORT int cpod_container_prune(cpod_runtime *rt, const char *const *filters, char ***ret_ids,
+				     cpod_error **err);
 
 /* podman's `top`: one row per process of the container, columns as descriptors (NULL: podman's
  * default "user,pid,ppid,%cpu,elapsed,tty,time,comm").  Returns a JSON array of arrays of
@@ -199,9 +199,9 @@ typedef struct {
 	const char *user;	/* user[:group]; NULL: the container's */
 	const char *workdir;	/* NULL: the container's */
 	bool tty;
-	bool interactive; /* keep stdin open and forward it */
-	bool privileged;  /* all capabilities */
-	bool detach;	  /* start it and return at once (*ret_session gets its ID) */
+	bool interactive;	 /* keep stdin open and forward it */
+	bool privileged;	 /* all capabilities */
+	bool detach;		 /* start it and return at once (*ret_session gets its ID) */
 	const char *detach_keys; /* NULL: containers.conf's */
 	int stdin_fd, stdout_fd, stderr_fd;
 } cpod_exec_opts;
@@ -210,9 +210,8 @@ typedef struct {
  * process's exit code (or CPOD_DETACHED); detached: returns once it runs, *ret_session (may be
  * NULL) gets the session ID.  A command that does not exist is CPOD_ERR_CMD_NOT_FOUND (127),
  * one that cannot run CPOD_ERR_CANNOT_INVOKE (126). */
-CPOD_EXPORT int cpod_container_exec(cpod_runtime *rt, const char *nameorid,
-				    const cpod_exec_opts *o, int *ret_status, char **ret_session,
-				    cpod_error **err);
+CPOD_EXPORT int cpod_container_exec(cpod_runtime *rt, const char *nameorid, const cpod_exec_opts *o,
+				    int *ret_status, char **ret_session, cpod_error **err);
 
 #ifdef __cplusplus
 }

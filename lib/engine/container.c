@@ -26,7 +26,8 @@ const char *sg_str(json_object *sg, const char *key, const char *def)
 {
 	json_object *v;
 
-	if (!sg || !json_object_object_get_ex(sg, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!sg || !json_object_object_get_ex(sg, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return def;
 	return json_object_get_string(v);
 }
@@ -35,7 +36,8 @@ int64_t sg_int(json_object *sg, const char *key, int64_t def)
 {
 	json_object *v;
 
-	if (!sg || !json_object_object_get_ex(sg, key, &v) || !json_object_is_type(v, json_type_int))
+	if (!sg || !json_object_object_get_ex(sg, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
 		return def;
 	return json_object_get_int64(v);
 }
@@ -123,7 +125,8 @@ int ctr_get_locked(cpod_runtime *rt, const char *nameorid, file_lock *lock, ctr 
 
 static bool name_valid(const char *s)
 {
-	static const char more[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+	static const char more[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+				   ".-";
 
 	if (!*s || !strchr(more, *s) || *s == '_' || *s == '.' || *s == '-')
 		return false;
@@ -134,16 +137,16 @@ static bool name_valid(const char *s)
 static char *random_name(void)
 {
 	static const char *const adj[] = {
-		"agile",  "bold",   "brave",  "bright", "calm",	  "clever", "cool",   "eager",
-		"fair",	  "fast",   "gentle", "happy",  "keen",	  "kind",   "lively", "lucid",
-		"merry",  "modest", "nimble", "noble",  "quiet",  "quick",  "sharp",  "shiny",
-		"silent", "sleepy", "smart",  "steady", "sunny",  "swift",  "tidy",   "witty",
+		"agile",  "bold",   "brave",  "bright", "calm",	 "clever", "cool",   "eager",
+		"fair",	  "fast",   "gentle", "happy",	"keen",	 "kind",   "lively", "lucid",
+		"merry",  "modest", "nimble", "noble",	"quiet", "quick",  "sharp",  "shiny",
+		"silent", "sleepy", "smart",  "steady", "sunny", "swift",  "tidy",   "witty",
 	};
 	static const char *const noun[] = {
-		"ant",	  "badger", "bear",  "beaver", "bison", "crane",  "crow",    "deer",
-		"dolphin", "eagle", "falcon", "ferret", "finch", "fox",	  "gecko",   "heron",
-		"ibis",	  "koala",  "lemur", "lynx",   "marten", "mole",  "otter",   "owl",
-		"panda",  "puffin", "raven", "seal",   "shrew", "stoat",  "swallow", "wren",
+		"ant",	   "badger", "bear",   "beaver", "bison",  "crane", "crow",    "deer",
+		"dolphin", "eagle",  "falcon", "ferret", "finch",  "fox",   "gecko",   "heron",
+		"ibis",	   "koala",  "lemur",  "lynx",	 "marten", "mole",  "otter",   "owl",
+		"panda",   "puffin", "raven",  "seal",	 "shrew",  "stoat", "swallow", "wren",
 	};
 	unsigned char r[2];
 
@@ -198,14 +201,22 @@ static int check_specgen(json_object *sg, cpod_error **err)
 		const char *key;
 		json_type type;
 	} want[] = {
-		{ "name", json_type_string },	    { "image", json_type_string },
-		{ "command", json_type_array },	    { "entrypoint", json_type_array },
-		{ "env", json_type_object },	    { "labels", json_type_object },
-		{ "annotations", json_type_object }, { "mounts", json_type_array },
-		{ "volumes", json_type_array },	    { "remove", json_type_boolean },
-		{ "terminal", json_type_boolean },  { "stdin", json_type_boolean },
-		{ "stop_timeout", json_type_int },  { "stop_signal", json_type_int },
-		{ "restart_policy", json_type_string }, { "restart_tries", json_type_int },
+		{ "name", json_type_string },
+		{ "image", json_type_string },
+		{ "command", json_type_array },
+		{ "entrypoint", json_type_array },
+		{ "env", json_type_object },
+		{ "labels", json_type_object },
+		{ "annotations", json_type_object },
+		{ "mounts", json_type_array },
+		{ "volumes", json_type_array },
+		{ "remove", json_type_boolean },
+		{ "terminal", json_type_boolean },
+		{ "stdin", json_type_boolean },
+		{ "stop_timeout", json_type_int },
+		{ "stop_signal", json_type_int },
+		{ "restart_policy", json_type_string },
+		{ "restart_tries", json_type_int },
 	};
 
 	if (!sg || !json_object_is_type(sg, json_type_object))
@@ -265,7 +276,8 @@ static json_object *array_member(json_object *o, const char *key)
 {
 	json_object *v;
 
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_array))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
 		return NULL;
 	return v;
 }
@@ -304,8 +316,7 @@ static int effective_command(ctr *c, json_object *cfg, cpod_error **err)
 	return 0;
 }
 
-int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
-			  cpod_error **err)
+int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id, cpod_error **err)
 {
 	_cleanup_(ctr_freep) ctr *c = xcalloc(1, sizeof(*c));
 	_cleanup_free_ char *dir = NULL;
@@ -355,8 +366,7 @@ int cpod_container_create(cpod_runtime *rt, json_object *specgen, char **ret_id,
 	return 0;
 }
 
-int cpod_container_lookup(cpod_runtime *rt, const char *nameorid, char **ret_id,
-			  cpod_error **err)
+int cpod_container_lookup(cpod_runtime *rt, const char *nameorid, char **ret_id, cpod_error **err)
 {
 	char *id = ctr_lookup_id(rt, nameorid, err);
 

@@ -44,10 +44,10 @@ const char *ctr_state_name(ctr_state s);
 typedef struct {
 	char *id;
 	char *name;
-	char *image_id;	  /* NULL for a rootfs container */
-	char *image_name; /* as the user gave it (resolved name) */
-	json_object *sg;  /* specgen as given; owned */
-	int64_t created;  /* unix ns */
+	char *image_id;	      /* NULL for a rootfs container */
+	char *image_name;     /* as the user gave it (resolved name) */
+	json_object *sg;      /* specgen as given; owned */
+	int64_t created;      /* unix ns */
 	json_object *command; /* the process args as created (entrypoint + cmd): array */
 
 	/* Mutable state (ctr_save). */
@@ -121,8 +121,7 @@ int ctr_start_or_fail(cpod_runtime *rt, ctr *c, cpod_error **err);
 int ctr_start_attached(cpod_runtime *rt, const char *nameorid, const cpod_attach_opts *attach,
 		       int *ret_status, cpod_error **err);
 /* Cleans up after an exec session (exec.c). */
-int ctr_exec_cleanup(cpod_runtime *rt, const char *nameorid, const char *session,
-		     cpod_error **err);
+int ctr_exec_cleanup(cpod_runtime *rt, const char *nameorid, const char *session, cpod_error **err);
 
 /* Wall-clock time in unix nanoseconds. */
 int64_t engine_now_ns(void);

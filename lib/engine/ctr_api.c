@@ -97,8 +97,8 @@ static int stop_locked(cpod_runtime *rt, ctr *c, int timeout, cpod_error **err)
 		*err = NULL;
 	}
 	if (!ctr_wait_exit_file(rt, c->id, 10000))
-		return cpod_err(err, CPOD_ERR_SYSTEM, 0,
-				"container %s did not exit after SIGKILL", c->id);
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "container %s did not exit after SIGKILL",
+				c->id);
 	return ctr_cleanup_locked(rt, c, err);
 }
 
@@ -157,9 +157,9 @@ static bool cond_match(const ctr *c, const char *const *conds)
 
 static int check_conditions(const char *const *conds, cpod_error **err)
 {
-	static const char *const known[] = { "configured", "created", "exited", "initialized",
-					     "paused", "removing", "running", "stopped",
-					     "stopping", "unknown", NULL };
+	static const char *const known[] = { "configured", "created",  "exited",  "initialized",
+					     "paused",	   "removing", "running", "stopped",
+					     "stopping",   "unknown",  NULL };
 
 	for (; conds && *conds; conds++)
 		if (!strv_contains(known, *conds))
@@ -196,7 +196,8 @@ int cpod_container_wait(cpod_runtime *rt, const char *nameorid, const char *cons
 		    c->state == CTR_STOPPING)
 			ctr_wait_exit_file(rt, id, interval_ms);
 		else {
-			struct timespec ts = { interval_ms / 1000, (interval_ms % 1000) * 1000000L };
+			struct timespec ts = { interval_ms / 1000,
+					       (interval_ms % 1000) * 1000000L };
 
 			nanosleep(&ts, NULL);
 		}

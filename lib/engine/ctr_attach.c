@@ -32,8 +32,8 @@ static int proxy_signal(void *userdata, int sig)
 	return 0;
 }
 
-static void io_from_opts(attach_io *io, const cpod_attach_opts *a, const ctr *c,
-			 const char *bundle, proxy_ctx *p, cpod_runtime *rt)
+static void io_from_opts(attach_io *io, const cpod_attach_opts *a, const ctr *c, const char *bundle,
+			 proxy_ctx *p, cpod_runtime *rt)
 {
 	attach_io_init(io);
 	io->stdin_fd = sg_bool(c->sg, "stdin", false) ? a->stdin_fd : -1;

@@ -61,18 +61,18 @@ static const char *const engine_migrations[] = {
 	"CREATE INDEX container_volumes_volume ON container_volumes (volume);",
 };
 
-#define CTR_COLUMNS                                                                           \
+#define CTR_COLUMNS                                                                            \
 	"id, name, image_id, image_name, specgen, created, state, pid, conmon_pid, exit_code," \
-	" started_at, finished_at, restart_count, oom_killed, stopped_by_user, mountpoint,"   \
+	" started_at, finished_at, restart_count, oom_killed, stopped_by_user, mountpoint,"    \
 	" runtime, command"
 
 const char *ctr_state_name(ctr_state s)
 {
 	static const char *const names[] = {
-		[CTR_UNKNOWN] = "unknown",   [CTR_CONFIGURED] = "created",
+		[CTR_UNKNOWN] = "unknown",     [CTR_CONFIGURED] = "created",
 		[CTR_CREATED] = "initialized", [CTR_RUNNING] = "running",
-		[CTR_STOPPED] = "stopped",   [CTR_PAUSED] = "paused",
-		[CTR_EXITED] = "exited",     [CTR_REMOVING] = "removing",
+		[CTR_STOPPED] = "stopped",     [CTR_PAUSED] = "paused",
+		[CTR_EXITED] = "exited",       [CTR_REMOVING] = "removing",
 		[CTR_STOPPING] = "stopping",
 	};
 
@@ -203,7 +203,8 @@ int ctr_load(cpod_runtime *rt, const char *id, ctr **ret, cpod_error **err)
 	db *d = engine_db(rt, err);
 	int r;
 
-	if (!d || db_prepare(d, "SELECT " CTR_COLUMNS " FROM containers WHERE id = ?", &st, err) < 0 ||
+	if (!d ||
+	    db_prepare(d, "SELECT " CTR_COLUMNS " FROM containers WHERE id = ?", &st, err) < 0 ||
 	    db_bind(d, st, err, "t", id) < 0)
 		return -1;
 	r = db_step(d, st, err);
@@ -224,8 +225,8 @@ int ctr_load_all(cpod_runtime *rt, ctr ***ret, size_t *ret_n, cpod_error **err)
 	size_t n = 0, cap = 0;
 	int r;
 
-	if (!d || db_prepare(d, "SELECT " CTR_COLUMNS " FROM containers ORDER BY created DESC",
-			     &st, err) < 0)
+	if (!d || db_prepare(d, "SELECT " CTR_COLUMNS " FROM containers ORDER BY created DESC", &st,
+			     err) < 0)
 		return -1;
 	while ((r = db_step(d, st, err)) > 0) {
 		if (n == cap) {
@@ -257,7 +258,8 @@ char *ctr_lookup_id(cpod_runtime *rt, const char *nameorid, cpod_error **err)
 	if (!nameorid || !*nameorid)
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "name or ID cannot be empty"), NULL;
 	d = engine_db(rt, err);
-	if (!d || db_prepare(d, "SELECT id FROM containers WHERE name = ? OR id = ?", &st, err) < 0 ||
+	if (!d ||
+	    db_prepare(d, "SELECT id FROM containers WHERE name = ? OR id = ?", &st, err) < 0 ||
 	    db_bind(d, st, err, "tt", nameorid, nameorid) < 0)
 		return NULL;
 	r = db_step(d, st, err);
@@ -279,7 +281,8 @@ char *ctr_lookup_id(cpod_runtime *rt, const char *nameorid, cpod_error **err)
 		strv_push(&ids, (const char *)sqlite3_column_text(st, 0));
 	if (r < 0)
 		return NULL;
-	if (id_lookup((const char *const *)ids.v, nameorid, ID_OBJ_CONTAINER, &match, NULL, err) < 0)
+	if (id_lookup((const char *const *)ids.v, nameorid, ID_OBJ_CONTAINER, &match, NULL, err) <
+	    0)
 		return NULL;
 	return xstrdup(match);
 }
@@ -293,7 +296,8 @@ int ctr_insert(cpod_runtime *rt, const ctr *c, cpod_error **err)
 	if (!d)
 		return -1;
 	r = db_run(d, err,
-		   "INSERT INTO containers (id, name, image_id, image_name, specgen, created, state,"
+		   "INSERT INTO containers (id, name, image_id, image_name, specgen, created, "
+		   "state,"
 		   " runtime, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		   "tttttiitt", c->id, c->name, c->image_id, c->image_name, sg, c->created,
 		   (int64_t)c->state, c->runtime,
@@ -320,17 +324,18 @@ int ctr_save(cpod_runtime *rt, const ctr *c, cpod_error **err)
 	if (!d)
 		return -1;
 	r = db_run(d, err,
-		      "UPDATE containers SET state = ?, pid = ?, conmon_pid = ?, exit_code = ?,"
-		      " started_at = ?, finished_at = ?, restart_count = ?, oom_killed = ?,"
-		      " stopped_by_user = ?, mountpoint = ?, runtime = ? WHERE id = ?",
-		      "iiiiiiiiittt", (int64_t)c->state, c->pid, c->conmon_pid, c->exit_code,
-		      c->started_at, c->finished_at, c->restart_count, (int64_t)c->oom_killed,
-		      (int64_t)c->stopped_by_user, c->mountpoint, c->runtime, c->id);
+		   "UPDATE containers SET state = ?, pid = ?, conmon_pid = ?, exit_code = ?,"
+		   " started_at = ?, finished_at = ?, restart_count = ?, oom_killed = ?,"
+		   " stopped_by_user = ?, mountpoint = ?, runtime = ? WHERE id = ?",
+		   "iiiiiiiiittt", (int64_t)c->state, c->pid, c->conmon_pid, c->exit_code,
+		   c->started_at, c->finished_at, c->restart_count, (int64_t)c->oom_killed,
+		   (int64_t)c->stopped_by_user, c->mountpoint, c->runtime, c->id);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0,
-				"no container with name or ID \"%s\" found: no such container", c->id);
+				"no container with name or ID \"%s\" found: no such container",
+				c->id);
 	return 0;
 }
 

@@ -44,7 +44,8 @@ static int add_hosts(buf *b, json_object *sg, cpod_error **err)
 {
 	json_object *a;
 
-	if (!json_object_object_get_ex(sg, "hostadd", &a) || !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(sg, "hostadd", &a) ||
+	    !json_object_is_type(a, json_type_array))
 		return 0;
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		const char *e = json_object_get_string(json_object_array_get_idx(a, i));
@@ -81,14 +82,15 @@ static int write_resolv(int dirfd, const ctr_files_opts *o, cpod_error **err)
 	     opts = has_strings(o->sg, "dns_option");
 	char *line, *save = NULL;
 
-	if (fs_read_file(o->host_resolv ? o->host_resolv : "/etc/resolv.conf", HOST_FILE_CAP,
-			 &host, NULL) < 0)
+	if (fs_read_file(o->host_resolv ? o->host_resolv : "/etc/resolv.conf", HOST_FILE_CAP, &host,
+			 NULL) < 0)
 		buf_reset(&host);
 	for (line = strtok_r(host.s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		bool ns = strncmp(line, "nameserver", 10) == 0;
 
-		if ((ns && (dns || (!o->host_network && (strstr(line, " 127.") ||
-							  strstr(line, " ::1"))))) ||
+		if ((ns &&
+		     (dns || (!o->host_network && (strstr(line, " 127.") || strstr(line, " ::"
+											 "1"))))) ||
 		    (search && strncmp(line, "search", 6) == 0) ||
 		    (opts && strncmp(line, "options", 7) == 0))
 			continue;
@@ -101,7 +103,8 @@ static int write_resolv(int dirfd, const ctr_files_opts *o, cpod_error **err)
 		json_object_object_get_ex(o->sg, "dns_search", &a);
 		buf_adds(&b, "search");
 		for (size_t i = 0; i < json_object_array_length(a); i++)
-			buf_addf(&b, " %s", json_object_get_string(json_object_array_get_idx(a, i)));
+			buf_addf(&b, " %s",
+				 json_object_get_string(json_object_array_get_idx(a, i)));
 		buf_adds(&b, "\n");
 	}
 	if (opts) {
@@ -110,7 +113,8 @@ static int write_resolv(int dirfd, const ctr_files_opts *o, cpod_error **err)
 		json_object_object_get_ex(o->sg, "dns_option", &a);
 		buf_adds(&b, "options");
 		for (size_t i = 0; i < json_object_array_length(a); i++)
-			buf_addf(&b, " %s", json_object_get_string(json_object_array_get_idx(a, i)));
+			buf_addf(&b, " %s",
+				 json_object_get_string(json_object_array_get_idx(a, i)));
 		buf_adds(&b, "\n");
 	}
 	return fs_write_atomic(dirfd, "resolv.conf", b.s, b.len, 0644, false, err);
@@ -123,10 +127,10 @@ static int write_containerenv(int dirfd, const ctr_files_opts *o, cpod_error **e
 	/* As podman: the details only for privileged containers. */
 	if (o->privileged)
 		buf_addf(&b,
-			   "engine=\"cpod-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
-			   "imageid=\"%s\"\nrootless=%d\n",
-			   cpod_version(), o->name, o->id, o->image_name ? o->image_name : "",
-			   o->image_id ? o->image_id : "", o->rootless ? 1 : 0);
+			 "engine=\"cpod-%s\"\nname=\"%s\"\nid=\"%s\"\nimage=\"%s\"\n"
+			 "imageid=\"%s\"\nrootless=%d\n",
+			 cpod_version(), o->name, o->id, o->image_name ? o->image_name : "",
+			 o->image_id ? o->image_id : "", o->rootless ? 1 : 0);
 	return fs_write_atomic(dirfd, ".containerenv", b.s, b.len, 0644, false, err);
 }
 

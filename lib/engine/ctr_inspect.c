@@ -39,7 +39,8 @@ static json_object *copy_or(json_object *v, json_object *def)
 static json_object *state_obj(const ctr *c)
 {
 	json_object *s = json_object_new_object(), *h = json_object_new_object();
-	_cleanup_free_ char *started = engine_time_string(c->started_at), *finished = engine_time_string(c->finished_at);
+	_cleanup_free_ char *started = engine_time_string(c->started_at),
+			    *finished = engine_time_string(c->finished_at);
 
 	json_object_object_add(s, "OciVersion", jstr("1.0.2-dev"));
 	json_object_object_add(s, "Status", jstr(ctr_state_name(c->state)));
@@ -80,8 +81,7 @@ static json_object *env_from_sg(const ctr *c)
 	json_object *a = json_object_new_array(), *env = member(c->sg, "env", json_type_object);
 
 	if (env) {
-		json_object_object_foreach(env, k, v)
-		{
+		json_object_object_foreach(env, k, v) {
 			_cleanup_free_ char *kv = xasprintf("%s=%s", k, json_object_get_string(v));
 
 			json_object_array_add(a, jstr(kv));
@@ -100,7 +100,8 @@ static json_object *config_obj(const ctr *c, json_object *spec)
 	bool tty = sg_bool(c->sg, "terminal", false), in = sg_bool(c->sg, "stdin", false);
 
 	for (size_t i = 0; ep && i < json_object_array_length(ep); i++)
-		buf_addf(&eps, "%s%s", i ? " " : "", json_object_get_string(json_object_array_get_idx(ep, i)));
+		buf_addf(&eps, "%s%s", i ? " " : "",
+			 json_object_get_string(json_object_array_get_idx(ep, i)));
 	if (sg_str(c->sg, "user", NULL))
 		buf_adds(&u, sg_str(c->sg, "user", ""));
 	else if (user)
@@ -114,26 +115,32 @@ static json_object *config_obj(const ctr *c, json_object *spec)
 	json_object_object_add(o, "Tty", json_object_new_boolean(tty));
 	json_object_object_add(o, "OpenStdin", json_object_new_boolean(in));
 	json_object_object_add(o, "StdinOnce", json_object_new_boolean(0));
-	json_object_object_add(o, "Env", copy_or(member(proc, "env", json_type_array), env_from_sg(c)));
-	json_object_object_add(o, "Cmd", copy_or(member(c->sg, "command", json_type_array),
-						 json_object_get(c->command)));
+	json_object_object_add(o, "Env",
+			       copy_or(member(proc, "env", json_type_array), env_from_sg(c)));
+	json_object_object_add(o, "Cmd",
+			       copy_or(member(c->sg, "command", json_type_array),
+				       json_object_get(c->command)));
 	json_object_object_add(o, "Image", jstr(c->image_name));
 	json_object_object_add(o, "Volumes", NULL);
 	json_object_object_add(o, "WorkingDir",
-			       jstr(proc ? sg_str(proc, "cwd", "/") : sg_str(c->sg, "work_dir", "/")));
+			       jstr(proc ? sg_str(proc, "cwd", "/")
+					 : sg_str(c->sg, "work_dir", "/")));
 	json_object_object_add(o, "Entrypoint", jstr(eps.s));
 	json_object_object_add(o, "OnBuild", NULL);
-	json_object_object_add(o, "Labels", copy_or(member(c->sg, "labels", json_type_object), NULL));
+	json_object_object_add(o, "Labels",
+			       copy_or(member(c->sg, "labels", json_type_object), NULL));
 	json_object_object_add(o, "Annotations",
 			       copy_or(member(spec, "annotations", json_type_object),
 				       json_object_new_object()));
 	json_object_object_add(o, "StopSignal",
 			       json_object_new_int64(sg_int(c->sg, "stop_signal", SIGTERM)));
 	json_object_object_add(o, "CreateCommand",
-			       copy_or(member(c->sg, "containerCreateCommand", json_type_array), NULL));
+			       copy_or(member(c->sg, "containerCreateCommand", json_type_array),
+				       NULL));
 	json_object_object_add(o, "Umask", jstr(sg_str(c->sg, "umask", "0022")));
 	json_object_object_add(o, "Timeout", json_object_new_int64(sg_int(c->sg, "timeout", 0)));
-	json_object_object_add(o, "StopTimeout", json_object_new_int64(sg_int(c->sg, "stop_timeout", 10)));
+	json_object_object_add(o, "StopTimeout",
+			       json_object_new_int64(sg_int(c->sg, "stop_timeout", 10)));
 	return o;
 }
 
@@ -149,7 +156,8 @@ static json_object *mounts_obj(const ctr *c)
 		bool ro = false;
 
 		for (size_t j = 0; opts && j < json_object_array_length(opts); j++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(opts, j)), "ro") == 0)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(opts, j)),
+				   "ro") == 0)
 				ro = true;
 		json_object_object_add(o, "Type", jstr(sg_str(e, "type", "bind")));
 		json_object_object_add(o, "Source", jstr(sg_str(e, "source", "")));
@@ -180,8 +188,8 @@ static json_object *host_config(cpod_runtime *rt, const ctr *c, json_object *spe
 	json_object *lc = json_object_new_object();
 	_cleanup_free_ char *logpath = ctr_log_path(rt, c);
 	json_object *logc = member(c->sg, "log_configuration", json_type_object);
-	json_object *res = member(member(spec, "linux", json_type_object), "resources",
-				  json_type_object);
+	json_object *res =
+		member(member(spec, "linux", json_type_object), "resources", json_type_object);
 	json_object *mem;
 
 	if (!res)
@@ -200,14 +208,18 @@ static json_object *host_config(cpod_runtime *rt, const ctr *c, json_object *spe
 	json_object_object_add(o, "CgroupManager", jstr(rt->cgroup_manager));
 	json_object_object_add(o, "CgroupParent", jstr(sg_str(c->sg, "cgroup_parent", "/cpod")));
 	json_object_object_add(o, "LogConfig", lc);
-	json_object_object_add(o, "NetworkMode",
-			       jstr(sg_str(member(c->sg, "netns", json_type_object), "nsmode", "none")));
+	json_object_object_add(
+		o, "NetworkMode",
+		jstr(sg_str(member(c->sg, "netns", json_type_object), "nsmode", "none")));
 	json_object_object_add(o, "RestartPolicy", rp);
-	json_object_object_add(o, "AutoRemove", json_object_new_boolean(sg_bool(c->sg, "remove", 0)));
-	json_object_object_add(o, "CapAdd", copy_or(member(c->sg, "cap_add", json_type_array),
-						    json_object_new_array()));
-	json_object_object_add(o, "CapDrop", copy_or(member(c->sg, "cap_drop", json_type_array),
-						     json_object_new_array()));
+	json_object_object_add(o, "AutoRemove",
+			       json_object_new_boolean(sg_bool(c->sg, "remove", 0)));
+	json_object_object_add(o, "CapAdd",
+			       copy_or(member(c->sg, "cap_add", json_type_array),
+				       json_object_new_array()));
+	json_object_object_add(o, "CapDrop",
+			       copy_or(member(c->sg, "cap_drop", json_type_array),
+				       json_object_new_array()));
 	json_object_object_add(o, "Privileged",
 			       json_object_new_boolean(sg_bool(c->sg, "privileged", 0)));
 	json_object_object_add(o, "ReadonlyRootfs",
@@ -222,9 +234,11 @@ static json_object *host_config(cpod_runtime *rt, const ctr *c, json_object *spe
 	json_object_object_add(o, "CpusetCpus", jstr(sg_str(cpu, "cpus", "")));
 	json_object_object_add(o, "CpusetMems", jstr(sg_str(cpu, "mems", "")));
 	json_object_object_add(o, "PidsLimit", json_object_new_int64(sg_int(pids, "limit", 0)));
-	json_object_object_add(o, "ShmSize", json_object_new_int64(sg_int(c->sg, "shm_size", 65536000)));
+	json_object_object_add(o, "ShmSize",
+			       json_object_new_int64(sg_int(c->sg, "shm_size", 65536000)));
 	json_object_object_add(o, "Runtime", jstr("oci"));
-	json_object_object_add(o, "OomScoreAdj", json_object_new_int64(sg_int(c->sg, "oom_score_adj", 0)));
+	json_object_object_add(o, "OomScoreAdj",
+			       json_object_new_int64(sg_int(c->sg, "oom_score_adj", 0)));
 	return o;
 }
 
@@ -248,13 +262,16 @@ json_object *cpod_container_inspect(cpod_runtime *rt, const char *nameorid, bool
 	o = json_object_new_object();
 	args = json_object_new_array();
 	for (size_t i = 1; i < json_object_array_length(c->command); i++)
-		json_object_array_add(args, json_object_get(json_object_array_get_idx(c->command, i)));
+		json_object_array_add(args,
+				      json_object_get(json_object_array_get_idx(c->command, i)));
 	rtname = c->runtime ? strrchr(c->runtime, '/') : NULL;
 	json_object_object_add(o, "Id", jstr(c->id));
 	json_object_object_add(o, "Created", jstr(created));
-	json_object_object_add(o, "Path", jstr(json_object_array_length(c->command)
-						       ? json_object_get_string(json_object_array_get_idx(c->command, 0))
-						       : ""));
+	json_object_object_add(
+		o, "Path",
+		jstr(json_object_array_length(c->command)
+			     ? json_object_get_string(json_object_array_get_idx(c->command, 0))
+			     : ""));
 	json_object_object_add(o, "Args", args);
 	json_object_object_add(o, "State", state_obj(c));
 	json_object_object_add(o, "Image", jstr(c->image_id));

@@ -86,8 +86,8 @@ static json_object *labels_of(const ctr *c)
 {
 	json_object *l;
 
-	if (json_object_object_get_ex(c->sg, "labels", &l) && json_object_is_type(l, json_type_object) &&
-	    json_object_object_length(l) > 0)
+	if (json_object_object_get_ex(c->sg, "labels", &l) &&
+	    json_object_is_type(l, json_type_object) && json_object_object_length(l) > 0)
 		return json_object_get(l);
 	return NULL;
 }
@@ -114,11 +114,13 @@ static json_object *mount_dests(const ctr *c)
 static json_object *ps_record(const ctr *c, int64_t now)
 {
 	json_object *o = json_object_new_object(), *names = json_object_new_array();
-	_cleanup_free_ char *created = engine_time_string(c->created), *status = status_text(c, now);
+	_cleanup_free_ char *created = engine_time_string(c->created),
+			    *status = status_text(c, now);
 	bool exited = c->state == CTR_EXITED || c->state == CTR_STOPPED;
 
 	json_object_array_add(names, jstr(c->name));
-	json_object_object_add(o, "AutoRemove", json_object_new_boolean(sg_bool(c->sg, "remove", 0)));
+	json_object_object_add(o, "AutoRemove",
+			       json_object_new_boolean(sg_bool(c->sg, "remove", 0)));
 	json_object_object_add(o, "Command", json_object_get(c->command));
 	json_object_object_add(o, "Created", json_object_new_int64(c->created / 1000000000));
 	json_object_object_add(o, "CreatedAt", jstr(created));
@@ -152,9 +154,9 @@ typedef struct {
 	strv keys, values; /* parallel */
 } ps_filters;
 
-static const char *const filter_keys[] = { "id",      "name",	"label", "status", "exited",
+static const char *const filter_keys[] = { "id",       "name",	 "label", "status", "exited",
 					   "ancestor", "before", "since", "volume", NULL };
-static const char *const status_values[] = { "created", "exited",   "paused", "running",
+static const char *const status_values[] = { "created", "exited",   "paused",	"running",
 					     "unknown", "removing", "stopping", "initialized",
 					     "stopped", NULL };
 
@@ -167,8 +169,8 @@ static int parse_filters(const char *const *f, ps_filters *pf, cpod_error **err)
 		if (!eq || !strv_contains(filter_keys, k))
 			return cpod_err(err, CPOD_ERR_INVALID, 0, "invalid filter \"%s\"", *f);
 		if (strcmp(k, "status") == 0 && !strv_contains(status_values, eq + 1))
-			return cpod_err(err, CPOD_ERR_INVALID, 0,
-					"%s is not a valid status", eq + 1);
+			return cpod_err(err, CPOD_ERR_INVALID, 0, "%s is not a valid status",
+					eq + 1);
 		if (strcmp(k, "exited") == 0) {
 			char *end;
 
@@ -202,8 +204,7 @@ static bool label_match(const ctr *c, const char *want)
 	_cleanup_free_ char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
 	json_object *l, *v;
 
-	if (!json_object_object_get_ex(c->sg, "labels", &l) ||
-	    !json_object_object_get_ex(l, k, &v))
+	if (!json_object_object_get_ex(c->sg, "labels", &l) || !json_object_object_get_ex(l, k, &v))
 		return false;
 	return !eq || strcmp(json_object_get_string(v), eq + 1) == 0;
 }
@@ -234,8 +235,8 @@ static bool one_match(const ctr *c, const char *k, const char *v, ctr **all, siz
 		       c->exit_code == strtol(v, NULL, 10);
 	if (strcmp(k, "ancestor") == 0)
 		return (c->image_id && strncmp(c->image_id, v, strlen(v)) == 0) ||
-		       (c->image_name && (strcmp(c->image_name, v) == 0 ||
-					  regex_match(v, c->image_name)));
+		       (c->image_name &&
+			(strcmp(c->image_name, v) == 0 || regex_match(v, c->image_name)));
 	if (strcmp(k, "before") == 0 || strcmp(k, "since") == 0) {
 		int64_t t = ref_created(all, n, v);
 

@@ -68,8 +68,8 @@ int cpod_container_logs(cpod_runtime *rt, const char *const *ids, const cpod_log
 		_cleanup_(ctr_freep) ctr *c = NULL;
 
 		fc[i].rt = rt;
-		if (!(fc[i].id = ctr_lookup_id(rt, ids[i], err)) || ctr_load(rt, fc[i].id, &c, err) < 0 ||
-		    check_driver(rt, c, err) < 0)
+		if (!(fc[i].id = ctr_lookup_id(rt, ids[i], err)) ||
+		    ctr_load(rt, fc[i].id, &c, err) < 0 || check_driver(rt, c, err) < 0)
 			goto out;
 		src[i].path = ctr_log_path(rt, c);
 		src[i].color = -1;

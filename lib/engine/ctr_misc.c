@@ -19,7 +19,8 @@ int cpod_container_pause(cpod_runtime *rt, const char *nameorid, cpod_error **er
 	if (ctr_get_locked(rt, nameorid, &l, &c, err) < 0 || ctr_sync_exit(rt, c, err) < 0)
 		return -1;
 	if (c->state == CTR_PAUSED)
-		return cpod_err(err, CPOD_ERR_STATE, 0, "\"%s\" is already paused: container state improper", c->id);
+		return cpod_err(err, CPOD_ERR_STATE, 0,
+				"\"%s\" is already paused: container state improper", c->id);
 	if (c->state != CTR_RUNNING)
 		return cpod_err(err, CPOD_ERR_STATE, 0,
 				"\"%s\" is not running, can't pause: container state improper",
@@ -52,7 +53,8 @@ int cpod_container_rename(cpod_runtime *rt, const char *nameorid, const char *ne
 {
 	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
 	_cleanup_(ctr_freep) ctr *c = NULL;
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
+				 "-";
 
 	if (!new_name || !*new_name || strspn(new_name, ok) != strlen(new_name) ||
 	    strchr("_.-", new_name[0]))
@@ -63,8 +65,7 @@ int cpod_container_rename(cpod_runtime *rt, const char *nameorid, const char *ne
 	return ctr_rename_row(rt, c->id, new_name, err);
 }
 
-int cpod_container_restart(cpod_runtime *rt, const char *nameorid, int timeout,
-			   cpod_error **err)
+int cpod_container_restart(cpod_runtime *rt, const char *nameorid, int timeout, cpod_error **err)
 {
 	_cleanup_lock_ file_lock l = FILE_LOCK_INIT;
 	_cleanup_(ctr_freep) ctr *c = NULL;
@@ -134,8 +135,9 @@ int cpod_container_prune(cpod_runtime *rt, const char *const *filters, char ***r
 	if (ctr_load_all(rt, &all, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		cpod_rm_opts o = { .struct_size = sizeof(o), .volumes = false, .ignore = true,
-				   .timeout = -1 };
+		cpod_rm_opts o = {
+			.struct_size = sizeof(o), .volumes = false, .ignore = true, .timeout = -1
+		};
 		bool match;
 
 		/* podman prunes every container that is not running: exited and created ones. */

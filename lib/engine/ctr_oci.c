@@ -19,7 +19,8 @@ void ctr_oci_runtime_args(cpod_runtime *rt, const char *rtpath, strv *out)
 {
 	const char *base = strrchr(rtpath, '/');
 
-	_cleanup_free_ char *root = xasprintf("%s/oci/%s", rt->sc->runroot, base ? base + 1 : rtpath);
+	_cleanup_free_ char *root =
+		xasprintf("%s/oci/%s", rt->sc->runroot, base ? base + 1 : rtpath);
 
 	for (size_t i = 0; i < rt->runtime_flags.n; i++) {
 		const char *f = rt->runtime_flags.v[i];
@@ -146,14 +147,14 @@ int ctr_oci_create(cpod_runtime *rt, const ctr *c, const char *bundle, ctr_oci_c
 	return 0;
 }
 
-#define WITH_RT(c, call)                                                   \
-	do {                                                               \
-		_cleanup_(oci_rtp) oci_rt *r_ = NULL;                      \
-		const char *path_;                                         \
-		if (runtime_path(rt, (c), &path_, err) < 0)                \
-			return -1;                                         \
-		r_ = open_rt(rt, path_);                                   \
-		return call;                                               \
+#define WITH_RT(c, call)                                    \
+	do {                                                \
+		_cleanup_(oci_rtp) oci_rt *r_ = NULL;       \
+		const char *path_;                          \
+		if (runtime_path(rt, (c), &path_, err) < 0) \
+			return -1;                          \
+		r_ = open_rt(rt, path_);                    \
+		return call;                                \
 	} while (0)
 
 /* oci_rt_freep comes from DEFINE_CLEANUP_FUNC(oci_rt, oci_rt_free). */

@@ -37,12 +37,12 @@ typedef struct {
 static const struct {
 	const char *name, *header;
 } descriptors[] = {
-	{ "args", "COMMAND" },	 { "comm", "COMMAND" },	  { "etime", "ELAPSED" },
-	{ "elapsed", "ELAPSED" }, { "group", "GROUP" },	  { "nice", "NI" },
-	{ "pcpu", "%CPU" },	 { "%cpu", "%CPU" },	  { "pgid", "PGID" },
-	{ "pid", "PID" },	 { "ppid", "PPID" },	  { "rss", "RSS" },
-	{ "state", "STATE" },	 { "time", "TIME" },	  { "tty", "TTY" },
-	{ "user", "USER" },	 { "uid", "UID" },	  { "gid", "GID" },
+	{ "args", "COMMAND" },	  { "comm", "COMMAND" }, { "etime", "ELAPSED" },
+	{ "elapsed", "ELAPSED" }, { "group", "GROUP" },	 { "nice", "NI" },
+	{ "pcpu", "%CPU" },	  { "%cpu", "%CPU" },	 { "pgid", "PGID" },
+	{ "pid", "PID" },	  { "ppid", "PPID" },	 { "rss", "RSS" },
+	{ "state", "STATE" },	  { "time", "TIME" },	 { "tty", "TTY" },
+	{ "user", "USER" },	  { "uid", "UID" },	 { "gid", "GID" },
 	{ "vsz", "VSZ" },
 };
 
@@ -234,11 +234,11 @@ static size_t list_procs(const char *ns, proc_info **ret)
 	return n;
 }
 
-json_object *cpod_container_top(cpod_runtime *rt, const char *nameorid,
-				const char *const *descs, cpod_error **err)
+json_object *cpod_container_top(cpod_runtime *rt, const char *nameorid, const char *const *descs,
+				cpod_error **err)
 {
-	static const char *const def[] = { "user", "pid",  "ppid", "%cpu",
-					   "elapsed", "tty", "time", "comm", NULL };
+	static const char *const def[] = { "user", "pid",  "ppid", "%cpu", "elapsed",
+					   "tty",  "time", "comm", NULL };
 	_cleanup_free_ char *id = ctr_lookup_id(rt, nameorid, err), *link = NULL;
 	_cleanup_(ctr_freep) ctr *c = NULL;
 	_cleanup_close_ int rootfd = -1;
@@ -268,7 +268,8 @@ json_object *cpod_container_top(cpod_runtime *rt, const char *nameorid,
 	if (len < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading '%s'", link), NULL;
 	ns[len] = '\0';
-	if (c->mountpoint && (rootfd = open(c->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+	if (c->mountpoint &&
+	    (rootfd = open(c->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 		userlookup_read_in_root(rootfd, "/etc/passwd", &pw, NULL);
 		userlookup_read_in_root(rootfd, "/etc/group", &gr, NULL);
 	}

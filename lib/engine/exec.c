@@ -103,8 +103,8 @@ static json_object *all_caps(void)
 }
 
 /* The container's process object with this exec's args, env, cwd, user and terminal. */
-static int process_spec(cpod_runtime *rt, const ctr *c, const cpod_exec_opts *o,
-			json_object **ret, cpod_error **err)
+static int process_spec(cpod_runtime *rt, const ctr *c, const cpod_exec_opts *o, json_object **ret,
+			cpod_error **err)
 {
 	_cleanup_free_ char *bundle = ctr_bundle_dir(rt, c->id);
 	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle);
@@ -121,7 +121,8 @@ static int process_spec(cpod_runtime *rt, const ctr *c, const cpod_exec_opts *o,
 	proc = json_object_get(proc);
 	json_object_object_add(proc, "args", strv_json(o->cmd));
 	json_object_object_add(proc, "terminal", json_object_new_boolean(o->tty));
-	if (!json_object_object_get_ex(proc, "env", &env) || !json_object_is_type(env, json_type_array)) {
+	if (!json_object_object_get_ex(proc, "env", &env) ||
+	    !json_object_is_type(env, json_type_array)) {
 		env = json_object_new_array();
 		json_object_object_add(proc, "env", env);
 	}
@@ -225,8 +226,9 @@ out:
 int cpod_container_exec(cpod_runtime *rt, const char *nameorid, const cpod_exec_opts *opts,
 			int *ret_status, char **ret_session, cpod_error **err)
 {
-	cpod_exec_opts o = { .struct_size = sizeof(o), .stdin_fd = -1, .stdout_fd = -1,
-			     .stderr_fd = -1 };
+	cpod_exec_opts o = {
+		.struct_size = sizeof(o), .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1
+	};
 	_cleanup_(ctr_freep) ctr *c = NULL;
 	_cleanup_free_ char *id = NULL, *sid = NULL, *bundle = NULL, *sdir = NULL, *spec = NULL;
 	_cleanup_free_ char *pidfile = NULL, *exitdir = NULL, *persist = NULL, *conmon = NULL;
@@ -238,7 +240,8 @@ int cpod_container_exec(cpod_runtime *rt, const char *nameorid, const cpod_exec_
 	if (opts)
 		memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
 	if (!o.cmd || !o.cmd[0])
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "must provide a non-empty command to start an exec session");
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"must provide a non-empty command to start an exec session");
 	if (!(id = ctr_lookup_id(rt, nameorid, err)) || ctr_load(rt, id, &c, err) < 0 ||
 	    ctr_sync_exit(rt, c, err) < 0)
 		return -1;
@@ -296,8 +299,7 @@ int cpod_container_exec(cpod_runtime *rt, const char *nameorid, const cpod_exec_
 	return r;
 }
 
-int ctr_exec_cleanup(cpod_runtime *rt, const char *nameorid, const char *session,
-		     cpod_error **err)
+int ctr_exec_cleanup(cpod_runtime *rt, const char *nameorid, const char *session, cpod_error **err)
 {
 	_cleanup_free_ char *id = ctr_lookup_id(rt, nameorid, err), *bundle = NULL, *sdir = NULL;
 

@@ -38,8 +38,7 @@ static bool ns_is(json_object *sg, const char *key, const char *mode)
 }
 
 /* The image's "config" object (Env, Cmd, ...), or NULL when it has none. */
-static int image_config_object(cpod_runtime *rt, const ctr *c, json_object **ret,
-			       cpod_error **err)
+static int image_config_object(cpod_runtime *rt, const ctr *c, json_object **ret, cpod_error **err)
 {
 	_cleanup_buf_ buf b = BUF_INIT;
 	_cleanup_json_ json_object *doc = NULL;
@@ -66,8 +65,11 @@ static int resolve_ns(cpod_runtime *rt, const ctr *c, json_object **ret, cpod_er
 {
 	static const struct {
 		const char *key, *file;
-	} nss[] = { { "pidns", "pid" }, { "ipcns", "ipc" }, { "utsns", "uts" },
-		    { "netns", "net" }, { "cgroupns", "cgroup" } };
+	} nss[] = { { "pidns", "pid" },
+		    { "ipcns", "ipc" },
+		    { "utsns", "uts" },
+		    { "netns", "net" },
+		    { "cgroupns", "cgroup" } };
 	json_object *sg = NULL;
 
 	if (json_object_deep_copy(c->sg, &sg, NULL) < 0)
@@ -92,8 +94,8 @@ static int resolve_ns(cpod_runtime *rt, const ctr *c, json_object **ret, cpod_er
 		}
 		json_object_object_add(ns, "nsmode", json_object_new_string("path"));
 		{
-			_cleanup_free_ char *p = xasprintf("/proc/%lld/ns/%s",
-							   (long long)other->pid, nss[i].file);
+			_cleanup_free_ char *p =
+				xasprintf("/proc/%lld/ns/%s", (long long)other->pid, nss[i].file);
 
 			json_object_object_add(ns, "value", json_object_new_string(p));
 		}
@@ -318,7 +320,8 @@ int ctr_cleanup_locked(cpod_runtime *rt, ctr *c, cpod_error **err)
 	}
 	if (c->mountpoint) {
 		if (volume_release_for_container(rt, c->id, err) < 0)
-			return cpod_err_prefix(err, "releasing the volumes of container '%s'", c->name);
+			return cpod_err_prefix(err, "releasing the volumes of container '%s'",
+					       c->name);
 		if (store_unmount(s, c->id, false, err) < 0)
 			return cpod_err_prefix(err, "unmounting container '%s'", c->name);
 		free(c->mountpoint);

@@ -26,8 +26,11 @@ static int remove_all_containers(cpod_runtime *rt, cpod_error **err)
 	if (ctr_load_all(rt, &all, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		cpod_rm_opts o = { .struct_size = sizeof(o), .force = true, .volumes = true,
-				   .timeout = 0, .ignore = true };
+		cpod_rm_opts o = { .struct_size = sizeof(o),
+				   .force = true,
+				   .volumes = true,
+				   .timeout = 0,
+				   .ignore = true };
 
 		if (r == 0 && cpod_container_remove(rt, all[i]->id, &o, err) < 0)
 			r = -1;

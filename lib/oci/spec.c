@@ -37,7 +37,8 @@ static json_object *default_mounts(const spec_ctx *ctx)
 {
 	json_object *m = json_object_new_array();
 
-	add_mount(m, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	add_mount(m, "/proc", "proc", "proc",
+		  (const char *[]){ "nosuid", "noexec", "nodev", NULL });
 	add_mount(m, "/dev", "tmpfs", "tmpfs",
 		  (const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
 	add_mount(m, "/dev/pts", "devpts", "devpts",
@@ -51,7 +52,8 @@ static json_object *default_mounts(const spec_ctx *ctx)
 		  (const char *[]){ "rprivate", "nosuid", "noexec", "nodev", "relatime", "ro",
 				    NULL });
 	add_mount(m, "/dev/shm", "tmpfs", "shm",
-		  (const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL });
+		  (const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+				    NULL });
 	return m;
 }
 
@@ -66,8 +68,8 @@ static void ns_mode(json_object *sg, const char *key, const char *def, const cha
 	if (!sg || !json_object_object_get_ex(sg, key, &ns) ||
 	    !json_object_is_type(ns, json_type_object))
 		return;
-	if (json_object_object_get_ex(ns, "nsmode", &v) && json_object_is_type(v, json_type_string) &&
-	    *json_object_get_string(v))
+	if (json_object_object_get_ex(ns, "nsmode", &v) &&
+	    json_object_is_type(v, json_type_string) && *json_object_get_string(v))
 		*mode = json_object_get_string(v);
 	if (json_object_object_get_ex(ns, "value", &v) && json_object_is_type(v, json_type_string))
 		*value = json_object_get_string(v);
@@ -97,8 +99,8 @@ static int add_ns(const spec_ctx *ctx, json_object *nss, const char *key, const 
 	} else if (strcmp(mode, "private") != 0 && strcmp(mode, "shareable") != 0 &&
 		   strcmp(mode, "none") != 0 && strcmp(mode, "") != 0) {
 		json_object_put(ns);
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "%s: unsupported namespace mode '%s'", key,
-				mode);
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "%s: unsupported namespace mode '%s'",
+				key, mode);
 	}
 	json_object_array_add(nss, ns);
 	return 0;
@@ -107,8 +109,9 @@ static int add_ns(const spec_ctx *ctx, json_object *nss, const char *key, const 
 static int namespaces(const spec_ctx *ctx, json_object *lx, cpod_error **err)
 {
 	json_object *nss = json_object_new_array();
-	const char *cgroupns = ctx->cc->cgroupns && *ctx->cc->cgroupns ? ctx->cc->cgroupns
-								       : (ctx->cgroup2 ? "private" : "host");
+	const char *cgroupns = ctx->cc->cgroupns && *ctx->cc->cgroupns
+				       ? ctx->cc->cgroupns
+				       : (ctx->cgroup2 ? "private" : "host");
 
 	json_object_object_add(lx, "namespaces", nss);
 	if (add_ns(ctx, nss, "pidns", "pid", "private", err) < 0 ||
@@ -124,13 +127,13 @@ static int namespaces(const spec_ctx *ctx, json_object *lx, cpod_error **err)
 }
 
 static const char *const masked_paths[] = {
-	"/proc/acpi",	     "/proc/kcore",	    "/proc/keys",	"/proc/latency_stats",
-	"/proc/timer_list",  "/proc/timer_stats",   "/proc/sched_debug", "/proc/scsi",
-	"/sys/firmware",     "/sys/fs/selinux",	    "/sys/dev/block",	NULL,
+	"/proc/acpi",	    "/proc/kcore",	 "/proc/keys",	      "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/sys/firmware",    "/sys/fs/selinux",	 "/sys/dev/block",    NULL,
 };
 static const char *const readonly_paths[] = {
-	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-	NULL,
+	"/proc/asound", "/proc/bus",	       "/proc/fs", "/proc/irq",
+	"/proc/sys",	"/proc/sysrq-trigger", NULL,
 };
 
 static json_object *annotations(const spec_ctx *ctx)
@@ -139,8 +142,7 @@ static json_object *annotations(const spec_ctx *ctx)
 
 	if (json_object_object_get_ex(ctx->sg, "annotations", &given) &&
 	    json_object_is_type(given, json_type_object)) {
-		json_object_object_foreach(given, k, v)
-		{
+		json_object_object_foreach(given, k, v) {
 			if (json_object_is_type(v, json_type_string))
 				json_object_object_add(a, k, json_object_get(v));
 		}
@@ -177,8 +179,11 @@ static json_object *base(const spec_ctx *ctx)
  * else catatonit from $PATH. */
 static int find_init(const spec_ctx *ctx, char **ret, cpod_error **err)
 {
-	const char *cands[] = { NULL, ctx->cc->init_path, ctx->cc->engine_init_path,
-				"/usr/bin/catatonit", "/usr/libexec/podman/catatonit",
+	const char *cands[] = { NULL,
+				ctx->cc->init_path,
+				ctx->cc->engine_init_path,
+				"/usr/bin/catatonit",
+				"/usr/libexec/podman/catatonit",
 				"/usr/local/bin/catatonit" };
 	json_object *v;
 
@@ -219,7 +224,8 @@ static int add_init(const spec_ctx *ctx, json_object *spec, cpod_error **err)
 	json_object_array_add(nargs, json_object_new_string("--"));
 	if (json_object_object_get_ex(proc, "args", &args))
 		for (size_t i = 0; i < json_object_array_length(args); i++)
-			json_object_array_add(nargs, json_object_get(json_object_array_get_idx(args, i)));
+			json_object_array_add(nargs,
+					      json_object_get(json_object_array_get_idx(args, i)));
 	json_object_object_add(proc, "args", nargs);
 	return 0;
 }
