@@ -240,7 +240,8 @@ static int component_version(db *d, const char *component, int *ret, cpod_error 
 		    "CREATE TABLE IF NOT EXISTS schema_versions ("
 		    " component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
 		    err) < 0 ||
-	    db_prepare(d, "SELECT version FROM schema_versions WHERE component = ?", &st, err) < 0 ||
+	    db_prepare(d, "SELECT version FROM schema_versions WHERE component = ?", &st, err) <
+		    0 ||
 	    db_bind(d, st, err, "t", component) < 0)
 		return -1;
 	r = db_step(d, st, err);
