@@ -67,7 +67,7 @@ static int do_pull(cli_ctx *ctx, cpod_runtime *rt, const struct cli_create_opts 
 		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 		.signature_policy = o->signature_policy,
 		.retries = 3,
-		.retry_delay_ms = 1000,
+		.retry_delay_ms = -1,
 		.progress = o->quiet ? NULL : print_progress,
 	};
 

@@ -118,7 +118,7 @@ int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 		.signature_policy = o->signature_policy,
 		.retries = o->retry > 100 ? 100 : (int)o->retry,
-		.retry_delay_ms = o->retry_delay ? (int)(delay_ns / 1000000) : 1000,
+		.retry_delay_ms = o->retry_delay ? (int)(delay_ns / 1000000) : -1,
 		.progress = o->quiet ? NULL : print_progress,
 	};
 	rt = cli_runtime(ctx, err);

@@ -58,7 +58,8 @@ typedef struct {
 	int tls_verify;	      /* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
 	const char *signature_policy;	/* NULL: the default policy.json */
 	int retries;			/* extra attempts after a network error (podman: 3) */
-	int retry_delay_ms;		/* between attempts; 0: none */
+	int retry_delay_ms;		/* between attempts; 0: none; < 0: podman's default,
+					   1 s doubling up to 60 s */
 	cpod_pull_progress_fn progress; /* may be NULL */
 	void *progress_data;
 } cpod_pull_opts;

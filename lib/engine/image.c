@@ -83,6 +83,7 @@ char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error *
 		.signature_policy = o.signature_policy,
 		.retries = o.retries,
 		.retry_delay_ms = o.retry_delay_ms,
+		.parallel_copies = (int)rt->cc->image_parallel_copies,
 		.progress = o.progress,
 		.progress_data = o.progress_data,
 	};

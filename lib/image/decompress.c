@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
 #include <zstd.h>
 
 #include "common/xalloc.h"
 #include "image/decompress.h"
+#include "image/inflate.h"
 #include "common/banned.h"
 
 #define IN_SIZE (128u << 10)
@@ -22,7 +22,7 @@ struct decompressor {
 	bool src_eof;
 	bool frame_done; /* between gzip members / zstd frames: the end may come */
 	bool ended;
-	z_stream z;
+	inflater *gz;
 	ZSTD_DStream *zs;
 };
 
@@ -39,9 +39,7 @@ decompressor *decompressor_new(manifest_compression c, decompress_src_fn src, vo
 	d->in = xmalloc(IN_SIZE);
 	d->frame_done = false;
 	if (c == COMPRESSION_GZIP) {
-		/* 15 + 32: a zlib or gzip header, detected. */
-		if (inflateInit2(&d->z, 15 + 32) != Z_OK)
-			abort();
+		d->gz = inflater_new(INFLATE_DEFAULT);
 	} else {
 		d->zs = ZSTD_createDStream();
 		if (!d->zs)
@@ -57,8 +55,7 @@ void decompressor_free(decompressor *d)
 
 	if (!d)
 		return;
-	if (d->kind == COMPRESSION_GZIP)
-		inflateEnd(&d->z);
+	inflater_free(d->gz);
 	ZSTD_freeDStream(d->zs);
 	free(d->in);
 	free(d);
@@ -84,25 +81,19 @@ static int fill(decompressor *d, cpod_error **err)
 
 static ssize_t gzip_step(decompressor *d, void *p, size_t len, cpod_error **err)
 {
+	const unsigned char *in = d->in + d->in_pos;
+	size_t in_len = d->in_len - d->in_pos, out_len = len;
+	unsigned char *out = p;
 	int r;
 
-	if (d->frame_done) {
-		/* Another gzip member follows. */
-		inflateReset(&d->z);
-		d->frame_done = false;
-	}
-	d->z.next_in = d->in + d->in_pos;
-	d->z.avail_in = (uInt)(d->in_len - d->in_pos);
-	d->z.next_out = p;
-	d->z.avail_out = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
-	r = inflate(&d->z, Z_NO_FLUSH);
-	d->in_pos = d->in_len - d->z.avail_in;
-	if (r == Z_STREAM_END)
-		d->frame_done = true;
-	else if (r != Z_OK && r != Z_BUF_ERROR)
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "gzip: %s",
-				d->z.msg ? d->z.msg : "invalid data");
-	return (ssize_t)((unsigned char *)d->z.next_out - (unsigned char *)p);
+	/* After a complete member, what follows is another one. */
+	d->frame_done = false;
+	r = inflater_run(d->gz, &in, &in_len, &out, &out_len, err);
+	if (r < 0)
+		return -1;
+	d->in_pos = d->in_len - in_len;
+	d->frame_done = r == 1;
+	return (ssize_t)(len - out_len);
 }
 
 static ssize_t zstd_step(decompressor *d, void *p, size_t len, cpod_error **err)

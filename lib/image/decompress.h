@@ -1,7 +1,7 @@
 /* Streaming decompression of layer blobs: a reader that pulls compressed bytes from another
  * reader (a store_read_fn) and hands out the uncompressed ones, for store_layer_apply().
  *
- * gzip (zlib's inflate, several members allowed), zstd (libzstd's streaming API, several
+ * gzip (inflate.h: ISA-L or zlib, several members allowed), zstd (libzstd's streaming API, several
  * frames allowed) or none.  When the compressed stream ends, the source is read to its own end
  * (so that a digest check there runs) and anything left over is an error.  Errors are
  * CPOD_ERR_INVALID ("gzip: invalid stored block lengths", "zstd: ...", "unexpected end of

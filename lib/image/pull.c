@@ -15,11 +15,11 @@
 #include "common/timeparse.h"
 #include "common/xalloc.h"
 #include "config/auth.h"
-#include "image/decompress.h"
 #include "image/image_config.h"
 #include "image/manifest.h"
 #include "image/policy.h"
 #include "image/pull.h"
+#include "image/pull_layers.h"
 #include "image/reference.h"
 #include "image/registry.h"
 #include "common/banned.h"
@@ -31,6 +31,7 @@ typedef struct {
 	const image_pull_opts *o;
 	image_policy *policy;
 	registries_conf *conf;
+	bool *layers_failed; /* set when the layers failed: they retried already */
 } pull_ctx;
 
 /* What one registry gave: the manifest chosen, its bytes and digests. */
@@ -189,86 +190,22 @@ static void remove_layers(store *s, strv *made)
 		store_layer_delete(s, made->v[i - 1], NULL);
 }
 
-/* After a failed apply: a blob that does not match its digest explains a decompression or tar
- * error, so read the rest of it and, when its check fails, report that instead. */
-static void report_blob_mismatch(registry_blob *blob, cpod_error **err)
+static int pull_image_layers(const pull_ctx *c, registry_client *rc, const char *repo,
+			     const image_manifest *m, const image_config *cfg, char **ret_top,
+			     int64_t *ret_size, strv *made, cpod_error **err)
 {
-	char scratch[65536];
-	cpod_error *berr = NULL;
-	ssize_t n;
+	pull_layers_opts lo = {
+		.s = c->s,
+		.rc = rc,
+		.repo = repo,
+		.m = m,
+		.cfg = cfg,
+		.parallel = c->o->parallel_copies,
+		.progress = c->o->progress,
+		.progress_data = c->o->progress_data,
+	};
 
-	while ((n = registry_blob_read(blob, scratch, sizeof(scratch), &berr)) > 0)
-		;
-	if (n == 0 || cpod_error_kind(berr) != CPOD_ERR_REGISTRY) {
-		cpod_error_free(berr);
-		return;
-	}
-	cpod_error_freep(err);
-	*err = berr;
-}
-
-static int pull_one_layer(const pull_ctx *c, registry_client *rc, const char *repo,
-			  const manifest_descriptor *l, const char *diff_id, const char *parent,
-			  store_layer_result *res, cpod_error **err)
-{
-	_cleanup_(registry_blob_closep) registry_blob *blob = NULL;
-	_cleanup_(decompressor_freep) decompressor *d = NULL;
-	manifest_compression comp;
-
-	if (manifest_layer_compression(l->media_type, &comp, err) < 0)
-		return cpod_err_prefix(err, "layer %s", l->digest);
-	progress(c, "Copying blob %s", l->digest);
-	if (registry_blob_open(rc, repo, l->digest, l->size, &blob, err) < 0)
-		return -1;
-	d = decompressor_new(comp, registry_blob_read, blob);
-	if (store_layer_apply(c->s, parent, decompressor_read, d, diff_id, res, err) < 0) {
-		report_blob_mismatch(blob, err);
-		return cpod_err_prefix(err, "writing blob %s", l->digest);
-	}
-	return 0;
-}
-
-/* Applies every layer in order; *ret_top gets the top layer, *ret_size the sum of the
- * uncompressed sizes; made collects the layers written (for the caller's cleanup). */
-static int pull_layers(const pull_ctx *c, registry_client *rc, const char *repo,
-		       const image_manifest *m, const image_config *cfg, char **ret_top,
-		       int64_t *ret_size, strv *made, cpod_error **err)
-{
-	meta *md = store_meta(c->s);
-	_cleanup_free_ char *parent = NULL;
-	int64_t size = 0;
-
-	if (cfg->diff_ids.n != m->n_layers)
-		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
-				"image in %s has %zu layers but its config lists %zu diffIDs", repo,
-				m->n_layers, cfg->diff_ids.n);
-	for (size_t i = 0; i < m->n_layers; i++) {
-		_cleanup_(meta_layer_freep) meta_layer *have = NULL;
-		const manifest_descriptor *l = &m->layers[i];
-		store_layer_result res = { 0 };
-
-		if (meta_layer_find_by_diff_id(md, cfg->diff_ids.v[i], parent, &have, NULL) == 0) {
-			progress(c, "Copying blob %s skipped: already exists", l->digest);
-			free(parent);
-			parent = xstrdup(have->id);
-			size += have->uncompressed_size > 0 ? have->uncompressed_size : 0;
-			continue;
-		}
-		if (pull_one_layer(c, rc, repo, l, cfg->diff_ids.v[i], parent, &res, err) < 0)
-			return -1;
-		if (!res.existed)
-			strv_push(made, res.id);
-		if (meta_layer_add_compressed(md, res.id, l->digest, l->size, l->media_type, NULL) <
-		    0)
-			log_debug("recording compressed digest %s failed", l->digest);
-		free(parent);
-		parent = xstrdup(res.id);
-		size += res.size;
-		store_layer_result_clear(&res);
-	}
-	*ret_top = TAKE_PTR(parent);
-	*ret_size = size;
-	return 0;
+	return pull_layers(&lo, ret_top, ret_size, made, err);
 }
 
 /* ---- the image ---- */
@@ -345,8 +282,9 @@ static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, 
 		return cpod_err_prefix(err, "reading config %s", pm->m->config.digest);
 	if (digest_parse(pm->m->config.digest, NULL, &id, err) < 0)
 		return -1;
-	if (pull_layers(c, rc, repo, pm->m, cfg, &top, &size, &made, err) < 0) {
+	if (pull_image_layers(c, rc, repo, pm->m, cfg, &top, &size, &made, err) < 0) {
 		remove_layers(c->s, &made);
+		*c->layers_failed = true;
 		return -1;
 	}
 	progress(c, "Copying config %s", pm->m->config.digest);
@@ -391,6 +329,8 @@ static int client_for(const pull_ctx *c, const image_reference *src, const regis
 	r = registry_client_new(&ro, ret, err);
 	if (found)
 		auth_creds_clear(&creds);
+	if (r == 0)
+		registry_client_set_retry(*ret, o->retries, o->retry_delay_ms);
 	return r;
 }
 
@@ -403,6 +343,7 @@ static int pull_from(const pull_ctx *c, const char *name, const char *source,
 	pulled_manifest pm = { .bytes = BUF_INIT };
 	int r;
 
+	*c->layers_failed = false;
 	if (reference_parse(source, &src, err) < 0 || client_for(c, src, ep, &rc, err) < 0)
 		return -1;
 	r = fetch_manifest(c, rc, src->path, src->digest ? src->digest : src->tag, source, &pm,
@@ -442,23 +383,26 @@ static int pull_candidate(const pull_ctx *c, const char *name, char **ret_id, cp
 	return r;
 }
 
-static bool retryable(const cpod_error *e)
+/* A network failure before the layers (the layers retry their own blobs). */
+static bool retryable(const pull_ctx *c, const cpod_error *e)
 {
-	return cpod_error_kind(e) == CPOD_ERR_SYSTEM;
+	return cpod_error_kind(e) == CPOD_ERR_SYSTEM && !*c->layers_failed;
 }
 
 static int pull_with_retries(const pull_ctx *c, const char *name, char **ret_id, cpod_error **err)
 {
 	for (int attempt = 0;; attempt++) {
+		int delay = registry_retry_delay_ms(c->o->retry_delay_ms, attempt + 1);
+
 		if (pull_candidate(c, name, ret_id, err) == 0)
 			return 0;
-		if (attempt >= c->o->retries || !retryable(*err))
+		if (attempt >= c->o->retries || !retryable(c, *err))
 			return -1;
-		log_warn("failed, retrying in %d ms ... (%d/%d). Error: %s", c->o->retry_delay_ms,
-			 attempt + 1, c->o->retries, cpod_error_message(*err));
+		log_warn("failed, retrying in %d ms ... (%d/%d). Error: %s", delay, attempt + 1,
+			 c->o->retries, cpod_error_message(*err));
 		cpod_error_freep(err);
-		if (c->o->retry_delay_ms > 0)
-			usleep((useconds_t)c->o->retry_delay_ms * 1000);
+		if (delay > 0)
+			usleep((useconds_t)delay * 1000);
 	}
 }
 
@@ -493,7 +437,8 @@ int image_pull(store *s, const image_pull_opts *o, char **ret_id, cpod_error **e
 {
 	_cleanup_(policy_freep) image_policy *policy = NULL;
 	registries_conf_opts rco = { .path = o->registries_conf };
-	pull_ctx c = { .s = s, .o = o };
+	bool layers_failed = false;
+	pull_ctx c = { .s = s, .o = o, .layers_failed = &layers_failed };
 	image_transport t;
 	const char *rest;
 	int r;

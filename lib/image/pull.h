@@ -6,9 +6,11 @@
  * "permissive" and "disabled" try them in order).  Blocked registries are refused, mirrors are
  * tried before the primary location, and the policy.json must accept the image.
  *
- * Layers are streamed: blob → sha256 check → decompression → store_layer_apply() with the
- * config's diffID; a layer the store has (same diffID on the same parent) is not downloaded.
- * Any failure removes the layers this pull made, so the store is left as it was.
+ * Layers are streamed, several at once (pull_layers.h): blob → sha256 check → decompression →
+ * the store's staged apply with the config's diffID, committed in order; a layer the store has
+ * (same diffID on the same parent) is not downloaded.  A broken blob transfer is resumed
+ * (registry.h); other network failures retry the whole pull, o->retries times.  Any failure
+ * removes the layers this pull made, so the store is left as it was.
  */
 #ifndef CPOD_IMAGE_PULL_H
 #define CPOD_IMAGE_PULL_H
@@ -35,7 +37,8 @@ typedef struct {
 	const char *signature_policy;	 /* NULL: the default policy.json */
 	const char *registries_conf;	 /* NULL: $CONTAINERS_REGISTRIES_CONF or the default */
 	int retries;			 /* extra attempts after a network error */
-	int retry_delay_ms;		 /* between attempts */
+	int retry_delay_ms;		 /* between attempts; < 0: 1 s doubling (podman's) */
+	int parallel_copies;		 /* blobs downloaded at once; <= 0: 6 */
 	image_pull_progress_fn progress; /* may be NULL */
 	void *progress_data;
 } image_pull_opts;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -36,8 +37,10 @@ struct registry_client {
 	long ping_status;   /* of the /v2/ ping: 200 or 401 */
 	strv token_scopes;  /* parallel to tokens */
 	strv tokens;
+	int retries;	    /* a blob's transfer: attempts after one that made no progress */
+	int retry_delay_ms; /* before such an attempt; < 0: 1 s, doubling */
 	/* The current request's headers of interest. */
-	char *h_www_auth, *h_content_type, *h_location, *h_link;
+	char *h_www_auth, *h_content_type, *h_location, *h_link, *h_content_range;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -49,7 +52,8 @@ static void reset_headers(registry_client *c)
 	free(c->h_content_type);
 	free(c->h_location);
 	free(c->h_link);
-	c->h_www_auth = c->h_content_type = c->h_location = c->h_link = NULL;
+	free(c->h_content_range);
+	c->h_www_auth = c->h_content_type = c->h_location = c->h_link = c->h_content_range = NULL;
 }
 
 static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
@@ -69,6 +73,8 @@ static size_t header_cb(char *data, size_t size, size_t n, void *userdata)
 		slot = &c->h_location, klen = 9;
 	else if (len > 5 && !strncasecmp(data, "Link:", 5))
 		slot = &c->h_link, klen = 5;
+	else if (len > 14 && !strncasecmp(data, "Content-Range:", 14))
+		slot = &c->h_content_range, klen = 14;
 	if (!slot)
 		return len;
 	for (v = data + klen; v < end && (*v == ' ' || *v == '\t'); v++)
@@ -97,6 +103,8 @@ int registry_client_new(const registry_opts *o, registry_client **ret, cpod_erro
 	c->push = o->push;
 	c->identity_token = o->identity_token && *o->identity_token ? xstrdup(o->identity_token)
 								    : NULL;
+	c->retries = REGISTRY_DEFAULT_RETRIES;
+	c->retry_delay_ms = -1;
 	if (registry_certs_find(o->cert_dir ? given : defaults, o->host, &c->certs, err) < 0)
 		goto fail;
 	for (size_t i = 0; i < c->certs.ca_files.n; i++) {
@@ -144,6 +152,58 @@ void registry_client_free(registry_client *c)
 	reset_headers(c);
 	free(c);
 	errno = saved;
+}
+
+void registry_client_set_retry(registry_client *c, int retries, int delay_ms)
+{
+	c->retries = retries < 0 ? 0 : retries;
+	c->retry_delay_ms = delay_ms;
+}
+
+static char *strdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int registry_client_clone(registry_client *c, registry_client **ret, cpod_error **err)
+{
+	registry_client *n;
+
+	if (registry_ping(c, err) < 0)
+		return -1;
+	n = xcalloc(1, sizeof(*n));
+	n->host = xstrdup(c->host);
+	n->tls_verify = c->tls_verify;
+	n->scheme = c->scheme;
+	buf_init(&n->ca_blob, 0);
+	buf_add(&n->ca_blob, c->ca_blob.s, c->ca_blob.len);
+	strv_init(&n->certs.ca_files);
+	strv_pushv(&n->certs.ca_files, (const char *const *)c->certs.ca_files.v);
+	n->certs.cert_file = strdup_or_null(c->certs.cert_file);
+	n->certs.key_file = strdup_or_null(c->certs.key_file);
+	n->username = strdup_or_null(c->username);
+	n->password = strdup_or_null(c->password);
+	n->identity_token = strdup_or_null(c->identity_token);
+	n->push = c->push;
+	n->challenge.scheme = strdup_or_null(c->challenge.scheme);
+	n->challenge.realm = strdup_or_null(c->challenge.realm);
+	n->challenge.service = strdup_or_null(c->challenge.service);
+	n->challenge.scope = strdup_or_null(c->challenge.scope);
+	n->ping_status = c->ping_status;
+	strv_init(&n->token_scopes);
+	strv_init(&n->tokens);
+	strv_pushv(&n->token_scopes, (const char *const *)c->token_scopes.v);
+	strv_pushv(&n->tokens, (const char *const *)c->tokens.v);
+	n->retries = c->retries;
+	n->retry_delay_ms = c->retry_delay_ms;
+	n->curl = curl_easy_init();
+	n->multi = curl_multi_init();
+	if (!n->curl || !n->multi) {
+		registry_client_free(n);
+		return cpod_err(err, CPOD_ERR_SYSTEM, ENOMEM, "initializing libcurl");
+	}
+	*ret = n;
+	return 0;
 }
 
 /* Resets the handle (keeping its connections) and sets what every request needs. */
@@ -594,39 +654,88 @@ int registry_get_blob(registry_client *c, const char *repo, const char *digest, 
 
 /* ---- streamed blobs ---- */
 
+/* An interrupted transfer that got this far since its request started is resumed at once,
+ * without counting as a failed attempt (as containers/image's bodyReader does). */
+#define RESUME_PROGRESS_BYTES (1 << 20)
+#define RESUME_PROGRESS_MS (60 * 1000)
+#define RETRY_DELAY_MAX_MS (60 * 1000)
+
 struct registry_blob {
 	registry_client *c;
 	struct curl_slist *headers;
 	char *what;
+	char *repo;
 	char *digest;
 	int64_t size;
-	int64_t got;
+	int64_t got;	    /* bytes taken: hashed and queued */
+	int64_t skip;	    /* bytes of the current answer to drop (it started again at 0) */
+	int64_t started_at; /* got when the current request started */
+	struct timespec started;
+	int attempts; /* requests in a row that failed without progress */
+	int requests;
 	digest_ctx *dg;
 	buf pending; /* received, not read yet, from offset off */
 	size_t off;
 	buf error_body;
 	long status;
-	bool in_multi, paused, done, too_big;
+	bool in_multi, paused, done, too_big, bad_range;
 	int state; /* 0 running, 1 ended and verified, -1 failed */
 	cpod_errkind fail_kind;
 	char *fail_msg;
 	CURLcode result;
 };
 
+int64_t registry_content_range_start(const char *value)
+{
+	char *end;
+	long long start;
+
+	if (!value || strncasecmp(value, "bytes ", 6) != 0)
+		return -1;
+	value += 6;
+	while (*value == ' ')
+		value++;
+	if (*value < '0' || *value > '9')
+		return -1;
+	errno = 0;
+	start = strtoll(value, &end, 10);
+	if (errno || *end != '-')
+		return -1;
+	return start;
+}
+
+/* The first bytes of an answer: its status, and where its body starts.  A 206 must start
+ * where the blob stopped; a 200 to a resumed request starts again at 0 (the registry ignored
+ * the Range), and what was taken already is dropped from it. */
+static int blob_answer(registry_blob *b)
+{
+	curl_easy_getinfo(b->c->curl, CURLINFO_RESPONSE_CODE, &b->status);
+	if (b->status == 200)
+		b->skip = b->got;
+	if (b->status == 206 &&
+	    (!b->got || registry_content_range_start(b->c->h_content_range) != b->got)) {
+		b->bad_range = true;
+		return -1;
+	}
+	return 0;
+}
+
 static size_t blob_write_cb(char *data, size_t size, size_t n, void *userdata)
 {
 	registry_blob *b = userdata;
-	size_t len = size * n;
+	size_t len = size * n, dropped;
 
-	if (!b->status)
-		curl_easy_getinfo(b->c->curl, CURLINFO_RESPONSE_CODE, &b->status);
-	if (b->status != 200)
+	if (!b->status && blob_answer(b) < 0)
+		return 0;
+	if (b->status != 200 && b->status != 206)
 		return buf_add(&b->error_body, data, len) < 0 ? 0 : len;
 	if (b->pending.len - b->off >= BLOB_PAUSE_AT) {
 		b->paused = true;
 		return CURL_WRITEFUNC_PAUSE;
 	}
-	if (b->size >= 0 && b->got + (int64_t)len > b->size) {
+	dropped = (uint64_t)b->skip < len ? (size_t)b->skip : len;
+	b->skip -= (int64_t)dropped;
+	if (b->size >= 0 && b->got + (int64_t)(len - dropped) > b->size) {
 		b->too_big = true;
 		return 0;
 	}
@@ -634,10 +743,44 @@ static size_t blob_write_cb(char *data, size_t size, size_t n, void *userdata)
 		buf_reset(&b->pending);
 		b->off = 0;
 	}
-	buf_add(&b->pending, data, len);
-	digest_update(b->dg, data, len);
-	b->got += (int64_t)len;
+	buf_add(&b->pending, data + dropped, len - dropped);
+	digest_update(b->dg, data + dropped, len - dropped);
+	b->got += (int64_t)(len - dropped);
 	return len;
+}
+
+/* Sends the blob's request, for the bytes from b->got on. */
+static int blob_start(registry_blob *b, cpod_error **err)
+{
+	registry_client *c = b->c;
+
+	if (b->in_multi)
+		curl_multi_remove_handle(c->multi, c->curl);
+	b->in_multi = false;
+	curl_slist_free_all(b->headers);
+	b->headers = NULL;
+	if (prepare_get(c, b->repo, "blobs", b->digest, &b->headers, err) < 0)
+		return -1;
+	if (b->got > 0) {
+		_cleanup_free_ char *range = xasprintf("Range: bytes=%lld-", (long long)b->got);
+
+		b->headers = curl_slist_append(b->headers, range);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, b->headers);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, blob_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, b);
+	b->status = 0;
+	b->skip = 0;
+	b->done = b->paused = false;
+	b->result = CURLE_OK;
+	buf_reset(&b->error_body);
+	b->started_at = b->got;
+	clock_gettime(CLOCK_MONOTONIC, &b->started);
+	b->requests++;
+	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK)
+		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: starting the transfer", b->what);
+	b->in_multi = true;
+	return 0;
 }
 
 int registry_blob_open(registry_client *c, const char *repo, const char *digest, int64_t size,
@@ -651,23 +794,16 @@ int registry_blob_open(registry_client *c, const char *repo, const char *digest,
 	b = xcalloc(1, sizeof(*b));
 	b->c = c;
 	b->what = xasprintf("reading blob %s in %s/%s", digest, c->host, repo);
+	b->repo = xstrdup(repo);
 	b->digest = xstrdup(digest);
 	b->size = size;
 	b->dg = digest_init(alg);
 	buf_init(&b->pending, 0);
 	buf_init(&b->error_body, ERROR_BODY_MAX);
-	if (prepare_get(c, repo, "blobs", digest, &b->headers, err) < 0) {
+	if (blob_start(b, err) < 0) {
 		registry_blob_close(b);
 		return -1;
 	}
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, b->headers);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, blob_write_cb);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, b);
-	if (curl_multi_add_handle(c->multi, c->curl) != CURLM_OK) {
-		registry_blob_close(b);
-		return cpod_err(err, CPOD_ERR_SYSTEM, 0, "%s: starting the transfer", b->what);
-	}
-	b->in_multi = true;
 	*ret = b;
 	return 0;
 }
@@ -697,13 +833,100 @@ static int blob_pump(registry_blob *b, cpod_error **err)
 	return 0;
 }
 
+/* A failure another request may get past: the connection broke, timed out or could not be
+ * made, or the registry could not answer for a moment (429, 5xx). */
+static bool blob_retryable(const registry_blob *b)
+{
+	if (b->too_big || b->bad_range)
+		return false;
+	if (b->status == 429 || (b->status >= 500 && b->status <= 599))
+		return true;
+	if (b->status && b->status != 200 && b->status != 206)
+		return false;
+	switch (b->result) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool blob_made_progress(const registry_blob *b)
+{
+	struct timespec now;
+	int64_t ms;
+
+	if (b->got - b->started_at >= RESUME_PROGRESS_BYTES)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)(now.tv_sec - b->started.tv_sec) * 1000 +
+	     (now.tv_nsec - b->started.tv_nsec) / 1000000;
+	return ms >= RESUME_PROGRESS_MS;
+}
+
+int registry_retry_delay_ms(int delay_ms, int attempt)
+{
+	int64_t ms;
+
+	if (delay_ms >= 0)
+		return delay_ms;
+	ms = (int64_t)1000 << (attempt < 1 ? 0 : attempt > 10 ? 9 : attempt - 1);
+	return ms > RETRY_DELAY_MAX_MS ? RETRY_DELAY_MAX_MS : (int)ms;
+}
+
+/* After the transfer ended: 1 when another request for the rest was started, 0 when the
+ * outcome stands, -1 when the new request could not be made. */
+static int blob_retry(registry_blob *b, cpod_error **err)
+{
+	registry_client *c = b->c;
+	_cleanup_free_ char *why = NULL;
+
+	/* an answer without a body never reached blob_write_cb() */
+	if (!b->status)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &b->status);
+	why = b->result != CURLE_OK ? xstrdup(curl_message(c, b->result))
+				    : xasprintf("http status %ld", b->status);
+	if (!blob_retryable(b))
+		return 0;
+	if (blob_made_progress(b)) {
+		b->attempts = 0;
+	} else {
+		int delay;
+
+		if (b->attempts >= c->retries)
+			return 0;
+		b->attempts++;
+		delay = registry_retry_delay_ms(c->retry_delay_ms, b->attempts);
+		log_warn("%s: %s; retrying in %d ms (%d/%d)", b->what, why, delay, b->attempts,
+			 c->retries);
+		if (delay > 0)
+			usleep((useconds_t)delay * 1000);
+	}
+	log_debug("%s: %s; requesting the rest from byte %lld", b->what, why, (long long)b->got);
+	return blob_start(b, err) < 0 ? -1 : 1;
+}
+
 static int blob_finish(registry_blob *b, cpod_error **err)
 {
 	_cleanup_free_ char *actual = NULL;
 
 	if (!b->status)
 		curl_easy_getinfo(b->c->curl, CURLINFO_RESPONSE_CODE, &b->status);
-	if (b->status && b->status != 200)
+	if (b->bad_range)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"%s: asked for the bytes from %lld, the registry sent '%s'",
+				b->what, (long long)b->got,
+				b->c->h_content_range ? b->c->h_content_range : "no Content-Range");
+	if (b->status && b->status != 200 && b->status != 206)
 		return status_error(b->status, &b->error_body, err, b->what);
 	if (b->too_big)
 		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
@@ -723,6 +946,7 @@ ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err)
 
 	for (;;) {
 		size_t avail = b->pending.len - b->off;
+		int r;
 
 		if (avail) {
 			size_t n = avail < len ? avail : len;
@@ -736,6 +960,11 @@ ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err)
 		if (b->state < 0)
 			return cpod_err(err, b->fail_kind, 0, "%s", b->fail_msg);
 		if (b->done) {
+			r = blob_retry(b, &e);
+			if (r < 0)
+				break;
+			if (r > 0)
+				continue;
 			if (blob_finish(b, &e) < 0)
 				break;
 			b->state = 1;
@@ -755,6 +984,11 @@ ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err)
 	return -1;
 }
 
+int registry_blob_requests(const registry_blob *b)
+{
+	return b->requests;
+}
+
 void registry_blob_close(registry_blob *b)
 {
 	int saved = errno;
@@ -765,6 +999,7 @@ void registry_blob_close(registry_blob *b)
 		curl_multi_remove_handle(b->c->multi, b->c->curl);
 	curl_slist_free_all(b->headers);
 	free(b->what);
+	free(b->repo);
 	free(b->digest);
 	free(b->fail_msg);
 	digest_ctx_free(b->dg);

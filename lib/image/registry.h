@@ -3,7 +3,8 @@
  * (cached per scope), TLS with certs.d, manifests and blobs with digest checks.
  *
  * One client holds one curl easy handle, reused for every request (HTTP/1.1), and is used by
- * one thread at a time.  Errors name the registry and the repository and have the kind
+ * one thread at a time; registry_client_clone() makes one for another thread.  Errors name
+ * the registry and the repository and have the kind
  * CPOD_ERR_REGISTRY (the registry answered badly, or a digest or size did not match),
  * CPOD_ERR_AUTH (401/403), CPOD_ERR_NOT_FOUND (404, manifest or blob unknown) or
  * CPOD_ERR_SYSTEM (the connection failed).
@@ -38,6 +39,17 @@ typedef struct registry_client registry_client;
 
 /* A new client (nothing is sent yet).  Fails only for unreadable certs.d files. */
 int registry_client_new(const registry_opts *o, registry_client **ret, cpod_error **err);
+
+/* A client for another thread: pings c first when it was not (on the caller's thread), then
+ * copies its settings, what the ping learnt and the tokens it holds, with handles of its own
+ * (its own connections).  *ret: free with registry_client_free(). */
+int registry_client_clone(registry_client *c, registry_client **ret, cpod_error **err);
+
+/* How a streamed blob gets past network errors (see registry_blob_open()): retries requests
+ * that failed without progress, delay_ms before each (< 0: 1 s, doubling, at most 60 s).
+ * The defaults are REGISTRY_DEFAULT_RETRIES and -1, podman's. */
+#define REGISTRY_DEFAULT_RETRIES 3
+void registry_client_set_retry(registry_client *c, int retries, int delay_ms);
 /* Accepts NULL. */
 void registry_client_free(registry_client *c);
 DEFINE_CLEANUP_FUNC(registry_client, registry_client_free)
@@ -68,11 +80,21 @@ int registry_get_blob(registry_client *c, const char *repo, const char *digest, 
 /* A blob being streamed.  registry_blob_read() is a store_read_fn: it returns the bytes as
  * they arrive and, at the end, 0 only when their count equals the descriptor's size (when
  * known) and their sha256 equals its digest; otherwise -1 (CPOD_ERR_REGISTRY).  The client
- * must not be used for anything else until the blob is closed. */
+ * must not be used for anything else until the blob is closed.
+ *
+ * When the transfer breaks (a connection reset, refused or timed out; a 429 or 5xx answer),
+ * the rest is asked for with "Range: bytes=N-", and the reader sees one unbroken stream: a
+ * 206 answer must start at N; a 200 answer (a registry that ignores Range) starts again at 0
+ * and its first N bytes are dropped.  The digest's state is kept, nothing is hashed twice.  A
+ * request that broke after 1 MiB or 60 s is followed at once; one that broke before counts as
+ * a failed attempt, and after the client's retries (registry_client_set_retry()) the error
+ * stands. */
 typedef struct registry_blob registry_blob;
 int registry_blob_open(registry_client *c, const char *repo, const char *digest, int64_t size,
 		       registry_blob **ret, cpod_error **err);
 ssize_t registry_blob_read(void *blob, void *p, size_t len, cpod_error **err);
+/* How many requests the blob took so far (1 without interruption). */
+int registry_blob_requests(const registry_blob *b);
 /* Accepts NULL; stops a transfer still running. */
 void registry_blob_close(registry_blob *b);
 DEFINE_CLEANUP_FUNC(registry_blob, registry_blob_close)
@@ -114,6 +136,14 @@ typedef struct {
  * CPOD_ERR_INVALID for an empty or malformed value. */
 int www_auth_parse(const char *value, www_auth *ret, cpod_error **err);
 void www_auth_clear(www_auth *a);
+
+/* The first byte offset of a Content-Range value ("bytes 100-199/200"), or -1 when it is
+ * not one. */
+int64_t registry_content_range_start(const char *value);
+
+/* The delay before attempt number attempt (1, 2, ...): delay_ms, or when it is negative 1 s
+ * doubling with each attempt, at most 60 s. */
+int registry_retry_delay_ms(int delay_ms, int attempt);
 
 /* The URL of a Link header value's rel="next" ("</v2/_catalog?last=a&n=1>; rel=\"next\""),
  * as written (maybe relative); NULL when there is none. */

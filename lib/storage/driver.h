@@ -15,7 +15,9 @@
  *            directory itself.  diff() compares the layer with its parent's copy.
  *
  * Layer directories are written under a staging name (create(), apply()) and renamed into
- * place by commit(); staging names start with DRIVER_STAGING_PREFIX so that the leftovers of an
+ * place by commit(); overlay layers may also be created without their parent and told it
+ * (set_parent()) just before commit(), so that the layers of one image are extracted at
+ * once.  Staging names start with DRIVER_STAGING_PREFIX so that the leftovers of an
  * interrupted write are recognised and removed by cleanup().  Layer ids and staging ids are
  * 64 lowercase hex characters (the caller checks them).
  *
@@ -46,9 +48,21 @@ typedef struct {
 	void (*release)(driver *d);
 	/* Creates the staging layer staging_id on parent (NULL: a base layer). */
 	int (*create)(driver *d, const char *staging_id, const char *parent, cpod_error **err);
-	/* Extracts the layer stream a into the staging layer, in the driver's whiteout mode. */
+	/* Extracts the layer stream a into the staging layer, in the driver's whiteout mode.
+	 * more_lowers (may be NULL) gives lower layers beyond those recorded at create() (see
+	 * tar_apply_opts); drivers that keep a full copy of the parent ignore it. */
 	int (*apply)(driver *d, const char *staging_id, struct archive *a,
+		     tar_apply_lowers_fn more_lowers, void *more_lowers_data,
 		     tar_apply_stats *ret_stats, cpod_error **err);
+	/* Opens (O_PATH) the directories a layer on top of the staging layer would see below it,
+	 * nearest first: its own files, then the lower layers recorded at create().  *ret_fds
+	 * (malloc'ed, the caller closes and frees) holds *ret_n descriptors.  NULL when a layer
+	 * must be created on a committed parent (vfs copies the parent's files at create()). */
+	int (*open_dirs)(driver *d, const char *staging_id, int **ret_fds, size_t *ret_n,
+			 cpod_error **err);
+	/* Records parent as the parent of a staging layer created with none, before commit()
+	 * (overlay: its lower file).  NULL exactly when open_dirs is. */
+	int (*set_parent)(driver *d, const char *staging_id, const char *parent, cpod_error **err);
 	/* Renames the staging layer into place as id, durably. */
 	int (*commit)(driver *d, const char *staging_id, const char *id, cpod_error **err);
 	/* Removes a layer's files (staging or not); a missing layer is success. */
@@ -108,7 +122,8 @@ DEFINE_CLEANUP_FUNC(driver, driver_close)
 /* Shared by the drivers: the apply op on the directory layer_path; lower_fds (n_lower of them,
  * nearest first, borrowed) are the lower layers' directories for hard links below (overlay). */
 int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
-		     struct archive *a, tar_apply_stats *ret_stats, cpod_error **err);
+		     tar_apply_lowers_fn more_lowers, void *more_lowers_data, struct archive *a,
+		     tar_apply_stats *ret_stats, cpod_error **err);
 /* Renames the staging directory from to to (in the directory home), durably when sync: the
  * file system is synced before, the directory after. */
 int driver_sync_rename(const char *home, const char *from, const char *to, bool sync,

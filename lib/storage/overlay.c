@@ -71,24 +71,31 @@ static int overlay_init(driver *d, cpod_error **err)
 	return 0;
 }
 
+/* The lower chain a layer on parent has: "l/<parent's short>[:<parent's lower>]". */
+static int lower_of(driver *d, const char *parent, char **ret, cpod_error **err)
+{
+	_cleanup_free_ char *plink = NULL, *plower = NULL, *tmp = lpath(d, parent, "link");
+
+	if (read_small(tmp, &plink, err) < 0)
+		return cpod_err_prefix(err, "parent layer '%s'", parent);
+	free(tmp);
+	tmp = lpath(d, parent, "lower");
+	if (access(tmp, F_OK) == 0 && read_small(tmp, &plower, err) < 0)
+		return cpod_err_prefix(err, "parent layer '%s'", parent);
+	*ret = plower ? xasprintf(LINK_DIR "/%s:%s", plink, plower)
+		      : xasprintf(LINK_DIR "/%s", plink);
+	return 0;
+}
+
 static int overlay_create(driver *d, const char *sid, const char *parent, cpod_error **err)
 {
 	_cleanup_free_ char *dir = spath(d, sid, NULL);
 	_cleanup_free_ char *diff = spath(d, sid, "diff");
 	_cleanup_free_ char *work = spath(d, sid, "work");
-	_cleanup_free_ char *plink = NULL, *plower = NULL, *lower = NULL, *tmp = NULL;
+	_cleanup_free_ char *lower = NULL, *tmp = NULL;
 
-	if (parent) {
-		tmp = lpath(d, parent, "link");
-		if (read_small(tmp, &plink, err) < 0)
-			return cpod_err_prefix(err, "parent layer '%s'", parent);
-		free(tmp);
-		tmp = lpath(d, parent, "lower");
-		if (access(tmp, F_OK) == 0 && read_small(tmp, &plower, err) < 0)
-			return cpod_err_prefix(err, "parent layer '%s'", parent);
-		lower = plower ? xasprintf(LINK_DIR "/%s:%s", plink, plower)
-			       : xasprintf(LINK_DIR "/%s", plink);
-	}
+	if (parent && lower_of(d, parent, &lower, err) < 0)
+		return -1;
 	if (mkdir(dir, 0700) < 0)
 		return cpod_err(err, errno == EEXIST ? CPOD_ERR_EXISTS : CPOD_ERR_SYSTEM, errno,
 				"creating '%s'", dir);
@@ -97,7 +104,6 @@ static int overlay_create(driver *d, const char *sid, const char *parent, cpod_e
 		goto fail;
 	}
 	if (lower) {
-		free(tmp);
 		tmp = spath(d, sid, "lower");
 		if (fs_write_atomic(AT_FDCWD, tmp, lower, strlen(lower), 0600, false, err) < 0)
 			goto fail;
@@ -108,34 +114,83 @@ fail:
 	return -1;
 }
 
-static int overlay_apply(driver *d, const char *sid, struct archive *a, tar_apply_stats *ret_stats,
-			 cpod_error **err)
+static int overlay_set_parent(driver *d, const char *sid, const char *parent, cpod_error **err)
+{
+	_cleanup_free_ char *lower = NULL, *path = spath(d, sid, "lower");
+
+	if (lower_of(d, parent, &lower, err) < 0)
+		return -1;
+	/* synced with the rest of the layer by commit() */
+	return fs_write_atomic(AT_FDCWD, path, lower, strlen(lower), 0600, false, err);
+}
+
+/* Opens the directories of the lower chain lower ("l/A:l/B"), nearest first, into fds from
+ * index *n on. */
+static int open_lower_chain(driver *d, const char *lower, int **fds, size_t *n, cpod_error **err)
+{
+	_cleanup_(strv_freep) char **links = strv_split(lower ? lower : "", ":", 1);
+	size_t count = strv_length(links);
+
+	*fds = xreallocarray(*fds, *n + count + 1, sizeof(int));
+	for (size_t i = 0; i < count; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", d->home, links[i]);
+		int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening lower layer '%s'",
+					path);
+		(*fds)[(*n)++] = fd;
+	}
+	return 0;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+}
+
+static int overlay_open_dirs(driver *d, const char *sid, int **ret_fds, size_t *ret_n,
+			     cpod_error **err)
 {
 	_cleanup_free_ char *diff = spath(d, sid, "diff");
 	_cleanup_free_ char *lowerfile = spath(d, sid, "lower"), *lower = NULL;
-	_cleanup_(strv_freep) char **links = NULL;
+	int *fds = xmalloc(sizeof(int));
+	size_t n = 0;
+
+	fds[0] = open(diff, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fds[0] < 0) {
+		free(fds);
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening '%s'", diff);
+	}
+	n = 1;
+	if ((access(lowerfile, F_OK) == 0 && read_small(lowerfile, &lower, err) < 0) ||
+	    open_lower_chain(d, lower, &fds, &n, err) < 0) {
+		close_fds(fds, n);
+		return -1;
+	}
+	*ret_fds = fds;
+	*ret_n = n;
+	return 0;
+}
+
+static int overlay_apply(driver *d, const char *sid, struct archive *a,
+			 tar_apply_lowers_fn more_lowers, void *more_lowers_data,
+			 tar_apply_stats *ret_stats, cpod_error **err)
+{
+	_cleanup_free_ char *diff = spath(d, sid, "diff");
+	_cleanup_free_ char *lowerfile = spath(d, sid, "lower"), *lower = NULL;
 	int *fds = NULL, r = -1;
 	size_t n = 0;
 
 	/* The lower layers, for hard links whose target is below this layer. */
 	if (access(lowerfile, F_OK) == 0 && read_small(lowerfile, &lower, err) < 0)
 		return -1;
-	links = strv_split(lower ? lower : "", ":", 1);
-	fds = xcalloc(strv_length(links) + 1, sizeof(*fds));
-	for (; links[n]; n++) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", d->home, links[n]);
-		fds[n] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fds[n] < 0) {
-			cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening lower layer '%s'", path);
-			goto out;
-		}
-	}
-	r = driver_apply_dir(d, diff, fds, n, a, ret_stats, err);
-out:
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
+	if (open_lower_chain(d, lower, &fds, &n, err) == 0)
+		r = driver_apply_dir(d, diff, fds, n, more_lowers, more_lowers_data, a, ret_stats,
+				     err);
+	close_fds(fds, n);
 	return r;
 }
 
@@ -511,6 +566,8 @@ const driver_ops overlay_driver_ops = {
 	.init = overlay_init,
 	.create = overlay_create,
 	.apply = overlay_apply,
+	.open_dirs = overlay_open_dirs,
+	.set_parent = overlay_set_parent,
 	.commit = overlay_commit,
 	.remove = overlay_remove,
 	.mount = overlay_mount,

@@ -17,6 +17,7 @@
 #include "common/xalloc.h"
 #include "storage/driver.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 #include "common/banned.h"
 
@@ -24,15 +25,6 @@
 #define IMAGES_DIR "images"
 #define INCOMPLETE_DIR "incomplete"
 #define READ_CHUNK (128 * 1024)
-#define COMMIT_WAIT_MS (60 * 1000) /* longest wait for another writer's commit of a layer */
-
-struct store {
-	char *graphroot;
-	char *runroot;
-	char *lockpath;
-	meta *m;
-	driver *d;
-};
 
 const char *store_driver_name(const store *s)
 {
@@ -64,21 +56,7 @@ void store_close(store *s)
 	errno = saved;
 }
 
-/* A writer holds the store lock shared while it has work on disk that a crash could leave
- * half done (staging layers, image files before their row, files after their row went), and
- * keeps a marker in <graphroot>/incomplete/ for as long: a marker left behind is what tells a
- * later store_open() that leftovers may exist, so the common case opens without a scan. */
-typedef struct {
-	file_lock lock;
-	char *marker;
-} writer;
-
-#define WRITER_INIT                                    \
-	{                                              \
-		.lock = FILE_LOCK_INIT, .marker = NULL \
-	}
-
-static void writer_end(writer *w)
+void store_writer_end(store_writer *w)
 {
 	if (w->marker) {
 		unlink(w->marker);
@@ -87,9 +65,8 @@ static void writer_end(writer *w)
 	}
 	lock_release(&w->lock);
 }
-#define _cleanup_writer_ __attribute__((cleanup(writer_end)))
 
-static int writer_begin(store *s, writer *w, cpod_error **err)
+int store_writer_begin(store *s, store_writer *w, cpod_error **err)
 {
 	_cleanup_free_ char *id = NULL;
 	int fd;
@@ -136,7 +113,7 @@ static void incomplete_clear(store *s)
 			unlinkat(dirfd(dir), de->d_name, 0);
 }
 
-static void warn_err(const char *what, cpod_error *e)
+void store_warn_err(const char *what, cpod_error *e)
 {
 	log_warn("%s: %s", what, e ? cpod_error_message(e) : strerror(errno));
 	cpod_error_free(e);
@@ -148,7 +125,7 @@ static void remove_files(store *s, const char *id)
 	cpod_error *e = NULL;
 
 	if (s->d->ops->remove(s->d, id, &e) < 0)
-		warn_err("removing the files of a deleted layer", e);
+		store_warn_err("removing the files of a deleted layer", e);
 }
 
 static void cleanup_images_dir(store *s)
@@ -189,7 +166,7 @@ static int cleanup_leftovers(store *s, cpod_error **err)
 		log_info("removing the interrupted layer '%s'", (*l)->id);
 		remove_files(s, (*l)->id);
 		if (meta_layer_delete(s->m, (*l)->id, &e) < 0)
-			warn_err("removing an interrupted layer", e);
+			store_warn_err("removing an interrupted layer", e);
 	}
 	if (meta_layer_list(s->m, META_LAYER_LIST_ALL, &all, err) < 0)
 		goto out;
@@ -277,220 +254,6 @@ int store_layer_get(store *s, const char *layer_id, meta_layer **ret, cpod_error
 	return 0;
 }
 
-/* What libarchive reads through: every byte is hashed on its way to the tar reader. */
-struct feed {
-	store_read_fn read;
-	void *cb;
-	digest_ctx *dg;
-	char *chunk;
-	int64_t total;
-	cpod_error *err;
-};
-
-static la_ssize_t feed_read(struct archive *a, void *p, const void **out)
-{
-	struct feed *f = p;
-	ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, &f->err);
-
-	if (n < 0) {
-		archive_set_error(a, EIO, "%s", f->err ? cpod_error_message(f->err) : "read error");
-		return -1;
-	}
-	digest_update(f->dg, f->chunk, (size_t)n);
-	f->total += n;
-	*out = f->chunk;
-	return n;
-}
-
-/* The bytes after the tar end marker belong to the stream and to its diffID too. */
-static int feed_drain(struct feed *f, cpod_error **err)
-{
-	for (;;) {
-		ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, err);
-
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		digest_update(f->dg, f->chunk, (size_t)n);
-		f->total += n;
-	}
-}
-
-static char *chain_id(const char *parent, const char *diff_id)
-{
-	_cleanup_free_ char *s = NULL, *d = NULL;
-
-	if (!parent)
-		return xstrdup(diff_id + strlen("sha256:"));
-	s = xasprintf("sha256:%s %s", parent, diff_id);
-	d = digest_buf(DIGEST_SHA256, s, strlen(s));
-	return xstrdup(d + strlen("sha256:"));
-}
-
-/* Extracts the stream into the staging layer sid; sets the diffID and size. */
-static int extract(store *s, const char *sid, store_read_fn read, void *cb, char **ret_diff_id,
-		   int64_t *ret_size, cpod_error **err)
-{
-	_cleanup_(digest_ctx_freep) digest_ctx *dg = digest_init(DIGEST_SHA256);
-	_cleanup_free_ char *chunk = xmalloc(READ_CHUNK);
-	struct feed f = { .read = read, .cb = cb, .dg = dg, .chunk = chunk };
-	struct archive *a = archive_read_new();
-	int r;
-
-	if (!a)
-		abort();
-	/* uncompressed tar only: the diffID is over exactly the bytes the tar reader sees */
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_read_support_format_empty(a);
-	archive_read_support_filter_none(a);
-	if (archive_read_open(a, &f, NULL, feed_read, NULL) != ARCHIVE_OK)
-		r = cpod_err(err, CPOD_ERR_INVALID, 0, "reading the layer stream: %s",
-			     archive_error_string(a) ?: "cannot open");
-	else
-		r = s->d->ops->apply(s->d, sid, a, NULL, err);
-	archive_read_free(a);
-	if (r < 0 && f.err) {
-		/* the source failed: its error says more than libarchive's */
-		cpod_error_free(err ? *err : NULL);
-		if (err)
-			*err = TAKE_PTR(f.err);
-	}
-	cpod_error_free(f.err);
-	if (r < 0 || feed_drain(&f, err) < 0)
-		return -1;
-	*ret_diff_id = digest_final(dg);
-	*ret_size = f.total;
-	return 0;
-}
-
-/* Registers the extracted staging layer sid as id: row (staging), rename, row ready.
- * Returns 0, 1 when a row with this id appeared since the caller looked, or -1. */
-static int commit_layer(store *s, const char *sid, const char *id, const char *parent,
-			const char *diff_id, int64_t size, cpod_error **err)
-{
-	meta_layer spec = {
-		.id = (char *)id,
-		.parent = (char *)parent,
-		.diff_id = (char *)diff_id,
-		.uncompressed_size = size,
-		.driver = (char *)s->d->ops->name,
-	};
-	cpod_error *e = NULL;
-
-	if (meta_layer_add(s->m, &spec, &e) < 0) {
-		if (cpod_error_kind(e) == CPOD_ERR_EXISTS) {
-			cpod_error_free(e);
-			return 1; /* another writer registered it meanwhile */
-		}
-		if (err && !*err)
-			*err = e;
-		else
-			cpod_error_free(e);
-		return -1;
-	}
-	if (s->d->ops->commit(s->d, sid, id, err) < 0 ||
-	    meta_layer_mark_ready(s->m, id, diff_id, size, err) < 0) {
-		s->d->ops->remove(s->d, id, NULL);
-		if (meta_layer_delete(s->m, id, &e) < 0)
-			warn_err("forgetting a failed layer", e);
-		return -1;
-	}
-	return 0;
-}
-
-/* 1 when the ready layer id exists, 0 when it does not, 2 while another writer commits it,
- * -1 on error. */
-static int layer_ready(store *s, const char *id, cpod_error **err)
-{
-	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
-	cpod_error *e = NULL;
-
-	if (meta_layer_get(s->m, id, &l, &e) < 0) {
-		if (cpod_error_kind(e) == CPOD_ERR_NOT_FOUND) {
-			cpod_error_free(e);
-			return 0;
-		}
-		if (err && !*err)
-			*err = e;
-		else
-			cpod_error_free(e);
-		return -1;
-	}
-	return l->state == META_LAYER_READY ? 1 : 2;
-}
-
-static int apply_staged(store *s, const char *sid, const char *parent, store_read_fn read, void *cb,
-			const char *expected, store_layer_result *res, cpod_error **err)
-{
-	int r;
-
-	if (extract(s, sid, read, cb, &res->diff_id, &res->size, err) < 0)
-		return -1;
-	if (expected && !digest_equal(expected, res->diff_id))
-		return cpod_err(err, CPOD_ERR_INVALID, 0,
-				"layer diffID mismatch: expected '%s', got '%s'", expected,
-				res->diff_id);
-	res->id = chain_id(parent, res->diff_id);
-	/* a parallel pull of the same layer may be committing it: wait for its outcome */
-	for (int waited = 0;; waited++) {
-		r = layer_ready(s, res->id, err);
-		if (r < 0)
-			return -1;
-		if (r == 1)
-			break;
-		if (r == 0) {
-			r = commit_layer(s, sid, res->id, parent, res->diff_id, res->size, err);
-			if (r <= 0)
-				return r;
-			continue;
-		}
-		if (waited >= COMMIT_WAIT_MS / 20)
-			return cpod_err(err, CPOD_ERR_STATE, 0,
-					"layer '%s' is still being written by another process",
-					res->id);
-		usleep(20 * 1000);
-	}
-	res->existed = true;
-	return 0;
-}
-
-int store_layer_apply(store *s, const char *parent, store_read_fn read, void *cb,
-		      const char *expected_diff_id, store_layer_result *ret, cpod_error **err)
-{
-	_cleanup_writer_ writer w = WRITER_INIT;
-	_cleanup_(meta_layer_freep) meta_layer *pl = NULL;
-	_cleanup_free_ char *sid = NULL;
-	store_layer_result res = { 0 };
-	int r;
-
-	if (expected_diff_id && digest_validate(expected_diff_id, err) < 0)
-		return cpod_err_prefix(err, "applying a layer");
-	if (parent && store_layer_get(s, parent, &pl, err) < 0)
-		return cpod_err_prefix(err, "applying a layer");
-	if (writer_begin(s, &w, err) < 0)
-		return -1;
-	sid = id_generate(err);
-	if (!sid)
-		return -1;
-	if (s->d->ops->create(s->d, sid, parent, err) < 0)
-		return cpod_err_prefix(err, "applying a layer");
-	r = apply_staged(s, sid, parent, read, cb, expected_diff_id, &res, err);
-	/* after a commit the staging name is gone; otherwise this drops the staging copy */
-	if (s->d->ops->remove(s->d, sid, r < 0 ? NULL : err) < 0 && r == 0)
-		r = -1;
-	if (r < 0) {
-		store_layer_result_clear(&res);
-		return cpod_err_prefix(err, "applying a layer");
-	}
-	if (ret)
-		*ret = res;
-	else
-		store_layer_result_clear(&res);
-	return 0;
-}
-
 /* Decompressing source for store_layer_apply_fd(): a libarchive "raw" reader. */
 static ssize_t raw_read(void *cb, void *p, size_t len, cpod_error **err)
 {
@@ -564,9 +327,9 @@ int store_layer_delete(store *s, const char *layer_id, cpod_error **err)
 	if (!id_is_full(layer_id))
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting layer '%s': bad id",
 				layer_id ? layer_id : "");
-	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_writer_ store_writer w = STORE_WRITER_INIT;
 
-	if (writer_begin(s, &w, err) < 0 || meta_layer_delete(s->m, layer_id, err) < 0)
+	if (store_writer_begin(s, &w, err) < 0 || meta_layer_delete(s->m, layer_id, err) < 0)
 		return cpod_err_prefix(err, "deleting layer '%s'", layer_id);
 	remove_files(s, layer_id);
 	return 0;
@@ -684,7 +447,7 @@ static int write_bigdata(store *s, const store_image_spec *spec, const char *dir
 
 static int image_create(store *s, const store_image_spec *spec, cpod_error **err)
 {
-	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_writer_ store_writer w = STORE_WRITER_INIT;
 	_cleanup_free_ char *dir = xasprintf("%s/" IMAGES_DIR "/%s", s->graphroot, spec->id);
 	meta_bigdata *md = xcalloc(spec->n_bigdata + 1, sizeof(*md));
 	meta_image_spec ms = {
@@ -701,7 +464,7 @@ static int image_create(store *s, const store_image_spec *spec, cpod_error **err
 	};
 	int r = -1;
 
-	if (writer_begin(s, &w, err) < 0)
+	if (store_writer_begin(s, &w, err) < 0)
 		goto out;
 	r = image_exists(s, spec->id, err);
 	if (r != 0) {
@@ -799,9 +562,10 @@ int store_image_delete(store *s, const char *id, bool force, cpod_error **err)
 	if (!id_is_full(id))
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "deleting image '%s': bad id",
 				id ? id : "");
-	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_writer_ store_writer w = STORE_WRITER_INIT;
 
-	if (writer_begin(s, &w, err) < 0 || meta_image_delete(s->m, id, force, &gone, err) < 0)
+	if (store_writer_begin(s, &w, err) < 0 ||
+	    meta_image_delete(s->m, id, force, &gone, err) < 0)
 		return cpod_err_prefix(err, "deleting image '%s'", id);
 	/* the rows are gone: the files follow, failures are only worth a warning */
 	for (meta_layer **l = gone; l && *l; l++)
@@ -846,9 +610,9 @@ int store_image_unmount(store *s, const char *id, bool force, cpod_error **err)
 
 /* ---- containers ---- */
 
-static int container_layer_files(store *s, const char *cid, const char *top,
-				 const char *image_id, const char *layer, const char *sid,
-				 const meta_layer *spec, cpod_error **err)
+static int container_layer_files(store *s, const char *cid, const char *top, const char *image_id,
+				 const char *layer, const char *sid, const meta_layer *spec,
+				 cpod_error **err)
 {
 	cpod_error *e = NULL;
 
@@ -864,7 +628,7 @@ static int container_layer_files(store *s, const char *cid, const char *top,
 		s->d->ops->remove(s->d, sid, NULL);
 		s->d->ops->remove(s->d, layer, NULL);
 		if (meta_layer_delete(s->m, layer, &e) < 0)
-			warn_err("forgetting a failed container layer", e);
+			store_warn_err("forgetting a failed container layer", e);
 		return -1;
 	}
 	return 0;
@@ -873,7 +637,7 @@ static int container_layer_files(store *s, const char *cid, const char *top,
 static int container_layer(store *s, const char *cid, const char *top, const char *image_id,
 			   const char *layer, cpod_error **err)
 {
-	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_writer_ store_writer w = STORE_WRITER_INIT;
 	_cleanup_free_ char *sid = NULL;
 	meta_layer spec = {
 		.id = (char *)layer,
@@ -883,7 +647,7 @@ static int container_layer(store *s, const char *cid, const char *top, const cha
 	};
 	int r;
 
-	if (writer_begin(s, &w, err) < 0 || !(sid = id_generate(err)))
+	if (store_writer_begin(s, &w, err) < 0 || !(sid = id_generate(err)))
 		return -1;
 	s->d->no_sync = true;
 	r = container_layer_files(s, cid, top, image_id, layer, sid, &spec, err);
@@ -914,9 +678,9 @@ int store_container_delete(store *s, const char *container_id, cpod_error **err)
 {
 	_cleanup_free_ char *layer = NULL;
 	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
-	_cleanup_writer_ writer w = WRITER_INIT;
+	_cleanup_writer_ store_writer w = STORE_WRITER_INIT;
 
-	if (writer_begin(s, &w, err) < 0 ||
+	if (store_writer_begin(s, &w, err) < 0 ||
 	    meta_container_get(s->m, container_id, &layer, NULL, err) < 0 ||
 	    meta_layer_get(s->m, layer, &l, err) < 0 ||
 	    s->d->ops->unmount(s->d, layer, true, err) < 0 ||

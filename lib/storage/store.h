@@ -11,7 +11,8 @@
  * their staging work is in progress; store_open() cleans up only when it gets the lock
  * exclusively at once, and releases it right after, so it never waits for a slow writer.
  *
- * A store handle is used by one thread at a time.  Layer and image ids are 64 lowercase hex.
+ * A store handle is used by one thread at a time (staged layers are extracted on others:
+ * store_layer_stage_apply()).  Layer and image ids are 64 lowercase hex.
  * Errors follow meta.h's kinds; every returned string or vector belongs to the caller.
  */
 #ifndef CPOD_STORAGE_STORE_H
@@ -74,6 +75,58 @@ void store_layer_result_clear(store_layer_result *r);
  * on success; clear it with store_layer_result_clear(). */
 int store_layer_apply(store *s, const char *parent, store_read_fn read, void *cb,
 		      const char *expected_diff_id, store_layer_result *ret, cpod_error **err);
+
+/* ---- staged layers: extracting off the store's thread ----
+ *
+ * store_layer_apply() in steps, so that the layers of an image can be extracted at the same
+ * time, each on its own thread, while the store handle and its database stay on one thread:
+ *
+ *   store_layer_stage_begin()    store thread: a staging layer and its writer marker
+ *   store_layer_stage_apply()    any thread: extracts a stream into it; touches files only
+ *   store_layer_stage_commit()   store thread: the row (staging), the rename into place, the
+ *                                row made ready, as store_layer_apply() does
+ *   store_layer_stage_free()     store thread: drops whatever was not committed
+ *
+ * A stage sits on a ready layer (or on nothing), or, when store_layer_stage_independent(),
+ * on another stage, "below", that becomes its parent when committed.  Its files do not depend
+ * on below's (overlay keeps each layer's own changes), so it is extracted at the same time;
+ * only a hard link to a file of a lower layer makes its apply wait until the stages below
+ * are extracted.  So: start the applies bottom first (or at once), commit bottom first, and
+ * store_layer_stage_abandon() the stages that will never be applied, which fails the
+ * stages above that wait for them.  vfs layers start as a copy of their committed parent and
+ * cannot be staged on a stage.
+ *
+ * Until the commit, nothing is visible: a crash leaves a staging directory and a writer
+ * marker, which the next store_open() removes.  A stage must not be freed while its apply
+ * runs, and a stage must outlive the stages above it. */
+typedef struct store_stage store_stage;
+
+/* true when layers can be staged on stages (overlay). */
+bool store_layer_stage_independent(const store *s);
+
+/* Begins a staging layer on parent (a ready layer, NULL: a base layer) or, when below is not
+ * NULL, on below (parent must then be NULL; CPOD_ERR_INVALID when the driver cannot).
+ * expected_diff_id (may be NULL) is checked by the apply.  *ret: free with
+ * store_layer_stage_free(). */
+int store_layer_stage_begin(store *s, const char *parent, store_stage *below,
+			    const char *expected_diff_id, store_stage **ret, cpod_error **err);
+
+/* Extracts the uncompressed layer tar read from read(cb) into the stage and computes its
+ * diffID over every byte read, as store_layer_apply() does; a diffID other than the expected
+ * one fails (CPOD_ERR_INVALID).  Called once per stage, from any thread; it uses the store
+ * only through files. */
+int store_layer_stage_apply(store_stage *st, store_read_fn read, void *cb, cpod_error **err);
+
+/* Marks a stage that will not be applied: stages above it that wait for it fail. */
+void store_layer_stage_abandon(store_stage *st);
+
+/* Commits an applied stage (its below committed first) as store_layer_apply() does: *ret
+ * (may be NULL) gets the layer's id, diffID, size and whether it existed already. */
+int store_layer_stage_commit(store *s, store_stage *st, store_layer_result *ret, cpod_error **err);
+
+/* Removes the staging files unless committed, and ends the stage's writer.  Accepts NULL. */
+void store_layer_stage_free(store_stage *st);
+DEFINE_CLEANUP_FUNC(store_stage, store_layer_stage_free)
 
 /* store_layer_apply() of the stream in fd (read to its end, not closed), which may be
  * uncompressed or compressed with gzip, zstd or xz: the diffID is that of the uncompressed

@@ -103,7 +103,36 @@ struct applier {
 	tar_apply_stats stats;
 	bool is_root;
 	bool warned_xattr;
+	bool lowers_loaded; /* opts.more_lowers was asked */
+	int *all_lowers;    /* then: opts.lower_fds and what it gave */
 };
+
+/* Whether a target missing here may be found in a lower layer. */
+static bool has_lowers(const struct applier *ap)
+{
+	return ap->opts.n_lower > 0 || ap->opts.more_lowers;
+}
+
+/* Asks opts.more_lowers once, appending what it gives to opts.lower_fds. */
+static int load_lowers(struct applier *ap, cpod_error **err)
+{
+	const int *more = NULL;
+	size_t n = 0;
+
+	if (!ap->opts.more_lowers || ap->lowers_loaded)
+		return 0;
+	if (ap->opts.more_lowers(ap->opts.more_lowers_data, &more, &n, err) < 0)
+		return -1;
+	ap->lowers_loaded = true;
+	ap->all_lowers = xcalloc(ap->opts.n_lower + n + 1, sizeof(int));
+	for (size_t i = 0; i < ap->opts.n_lower; i++)
+		ap->all_lowers[i] = ap->opts.lower_fds[i];
+	for (size_t i = 0; i < n; i++)
+		ap->all_lowers[ap->opts.n_lower + i] = more[i];
+	ap->opts.lower_fds = ap->all_lowers;
+	ap->opts.n_lower += n;
+	return 0;
+}
 
 /* Sets *err to "tar entry 'NAME': MESSAGE"; long names are cut short.  Returns -1. */
 static int entry_err(cpod_error **err, cpod_errkind kind, int errnum, const char *name,
@@ -367,6 +396,10 @@ static int copy_data(struct applier *ap, int fd, struct archive_entry *e, const 
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
 	    ftruncate(fd, (off_t)archive_entry_size(e)) < 0)
 		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "setting the size");
+	/* The layer is synced before it is committed: start writing this file out now, while
+	 * the rest of the stream is extracted, so that the sync has less left to wait for. */
+	if (ap->opts.start_writeback)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
 
@@ -575,11 +608,13 @@ static int apply_hardlink(struct applier *ap, int parent, const char *base, stru
 		return 0;
 	oparent = fs_open_parent_in_root(ap->rootfd, target, false, &obase, NULL);
 	if ((oparent < 0 || fstatat(oparent, obase, &st, AT_SYMLINK_NOFOLLOW) < 0) &&
-	    ap->opts.mode == TAR_APPLY_OVERLAY && ap->opts.n_lower > 0 &&
+	    ap->opts.mode == TAR_APPLY_OVERLAY && has_lowers(ap) &&
 	    !pathset_has(&ap->written, target)) {
 		if (oparent >= 0)
 			close(TAKE_FD(oparent));
 		free(TAKE_PTR(obase));
+		if (load_lowers(ap, err) < 0)
+			return cpod_err_prefix(err, "tar entry '%s'", name);
 		if (copy_up(ap, target, name, err) < 0)
 			return -1;
 		oparent = fs_open_parent_in_root(ap->rootfd, target, false, &obase, NULL);
@@ -697,7 +732,7 @@ static int precheck(struct applier *ap, struct archive_entry *e, const char *nam
 			return cpod_err_prefix(err, "tar entry '%s'", name);
 		/* In overlay mode the layer holds only what this stream wrote: a link to a lower
 		 * layer cannot be made. */
-		if (*target && (ap->opts.mode == TAR_APPLY_VFS || ap->opts.n_lower > 0 ||
+		if (*target && (ap->opts.mode == TAR_APPLY_VFS || has_lowers(ap) ||
 				pathset_has(&ap->written, target)))
 			return 0;
 		return entry_err(err, CPOD_ERR_INVALID, 0, name,
@@ -810,6 +845,7 @@ static void applier_release(struct applier *ap)
 	for (size_t i = 0; i < ap->ndirs; i++)
 		free(ap->dirs[i].path);
 	free(ap->dirs);
+	free(ap->all_lowers);
 }
 
 static int apply_all(struct applier *ap, cpod_error **err)

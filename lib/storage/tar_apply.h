@@ -25,8 +25,9 @@
  *
  * Hard links must name an entry written earlier in the same stream (in vfs mode, any
  * non-directory already in the layer copy is also accepted).  In overlay mode a target that
- * is not in this layer is looked for in opts->lower_fds (the lower layers' directories,
- * nearest first, each resolved as its own root): a regular file found there is copied up into
+ * is not in this layer is looked for in opts->lower_fds, then in what opts->more_lowers gives
+ * (the lower layers' directories, nearest first, each resolved as its own root), which is
+ * asked only then: a regular file found there is copied up into
  * this layer, with its owner, mode and times, and linked, since a hard link cannot span
  * layers; a whiteout found first means it was deleted.  A link to anything else
  * ("/etc/shadow", "../../x", a name no layer has) is rejected with an error naming the entry.
@@ -58,6 +59,14 @@ typedef enum {
 	TAR_APPLY_VFS,	       /* the layer dir is a copy of its parent: whiteouts delete */
 } tar_apply_mode;
 
+/* Lower layers found on demand: called at most once per extraction, the first time a hard
+ * link names something this layer does not have (overlay mode).  Sets *ret_fds (borrowed,
+ * valid until the extraction ends) and *ret_n: more lower layer directories, nearest first,
+ * searched after opts->lower_fds.  It may block, for instance until those layers are
+ * extracted themselves; -1 with *err fails the entry. */
+typedef int (*tar_apply_lowers_fn)(void *data, const int **ret_fds, size_t *ret_n,
+				   cpod_error **err);
+
 typedef struct {
 	tar_apply_mode mode;
 	bool allow_devices;   /* char/block device entries allowed (else rejected) */
@@ -67,6 +76,9 @@ typedef struct {
 	gid_t gid_shift;      /* added to every entry's gid */
 	const int *lower_fds; /* overlay: lower layer directories, nearest first (borrowed) */
 	size_t n_lower;
+	tar_apply_lowers_fn more_lowers; /* overlay: may be NULL */
+	void *more_lowers_data;
+	bool start_writeback; /* start writing each file to disk once written (no wait) */
 } tar_apply_opts;
 
 typedef struct {

@@ -1,0 +1,407 @@
+/* A pull's layers: parallel downloads and extraction, commits in order (see pull_layers.h). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "image/decompress.h"
+#include "image/pull_layers.h"
+#include "common/banned.h"
+
+/* One layer to download. */
+typedef struct {
+	const manifest_descriptor *desc;
+	const char *diff_id;
+	store_stage *stage;
+	bool finished;	 /* under the queue's lock */
+	cpod_error *err; /* its failure, once finished */
+} layer_job;
+
+typedef struct {
+	const char *repo;
+	layer_job *jobs;
+	size_t n;
+	size_t next; /* the next job to start */
+	pthread_mutex_t lock;
+	pthread_cond_t done; /* a job finished */
+	atomic_bool cancel;  /* a job failed: the others stop */
+} job_queue;
+
+typedef struct {
+	job_queue *q;
+	registry_client *rc;
+	pthread_t thread;
+	bool running;
+} worker;
+
+static void progress(const pull_layers_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const pull_layers_opts *o, const char *fmt, ...)
+{
+	_cleanup_free_ char *line = NULL;
+	va_list ap;
+
+	if (!o->progress)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	o->progress(o->progress_data, line);
+}
+
+/* ---- one job ---- */
+
+/* The blob as the decompressor reads it: a read fails once another layer failed. */
+typedef struct {
+	registry_blob *blob;
+	atomic_bool *cancel; /* may be NULL */
+} job_source;
+
+static ssize_t source_read(void *cb, void *p, size_t len, cpod_error **err)
+{
+	job_source *src = cb;
+
+	/* CPOD_ERR_STATE marks what failed because of another failure (see pick_error()) */
+	if (src->cancel && atomic_load(src->cancel))
+		return cpod_err(err, CPOD_ERR_STATE, ECANCELED, "stopped: another layer failed");
+	return registry_blob_read(src->blob, p, len, err);
+}
+
+/* After a failed apply: a blob that does not match its digest explains a decompression or tar
+ * error, so read the rest of it and, when its check fails, report that instead. */
+static void report_blob_mismatch(registry_blob *blob, cpod_error **err)
+{
+	char scratch[65536];
+	cpod_error *berr = NULL;
+	ssize_t n;
+
+	while ((n = registry_blob_read(blob, scratch, sizeof(scratch), &berr)) > 0)
+		;
+	if (n == 0 || cpod_error_kind(berr) != CPOD_ERR_REGISTRY) {
+		cpod_error_free(berr);
+		return;
+	}
+	cpod_error_freep(err);
+	*err = berr;
+}
+
+/* Downloads the job's blob into its stage; on any thread. */
+static int run_job(registry_client *rc, const char *repo, layer_job *j, atomic_bool *cancel,
+		   cpod_error **err)
+{
+	_cleanup_(registry_blob_closep) registry_blob *blob = NULL;
+	_cleanup_(decompressor_freep) decompressor *d = NULL;
+	const manifest_descriptor *l = j->desc;
+	manifest_compression comp;
+	job_source src = { .cancel = cancel };
+
+	if (manifest_layer_compression(l->media_type, &comp, err) < 0)
+		return cpod_err_prefix(err, "layer %s", l->digest);
+	if (registry_blob_open(rc, repo, l->digest, l->size, &blob, err) < 0)
+		return -1;
+	src.blob = blob;
+	d = decompressor_new(comp, source_read, &src);
+	if (store_layer_stage_apply(j->stage, decompressor_read, d, err) < 0) {
+		/* not worth reading the rest of the blob once the pull is failing anyway */
+		if (cpod_error_kind(*err) != CPOD_ERR_STATE && !(cancel && atomic_load(cancel)))
+			report_blob_mismatch(blob, err);
+		return cpod_err_prefix(err, "writing blob %s", l->digest);
+	}
+	return 0;
+}
+
+/* ---- the workers ---- */
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	job_queue *q = w->q;
+
+	for (;;) {
+		layer_job *j;
+		cpod_error *e = NULL;
+		int r;
+
+		pthread_mutex_lock(&q->lock);
+		if (q->next == q->n || atomic_load(&q->cancel)) {
+			pthread_mutex_unlock(&q->lock);
+			return NULL;
+		}
+		j = &q->jobs[q->next++];
+		pthread_mutex_unlock(&q->lock);
+
+		r = run_job(w->rc, q->repo, j, &q->cancel, &e);
+
+		pthread_mutex_lock(&q->lock);
+		j->finished = true;
+		j->err = r < 0 ? e : NULL;
+		if (r < 0)
+			atomic_store(&q->cancel, true);
+		pthread_cond_broadcast(&q->done);
+		pthread_mutex_unlock(&q->lock);
+	}
+}
+
+/* Starts up to n workers, each with a client of its own. */
+static int start_workers(const pull_layers_opts *o, job_queue *q, worker *ws, size_t n,
+			 cpod_error **err)
+{
+	size_t started = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ws[i].q = q;
+		if (registry_client_clone(o->rc, &ws[i].rc, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]);
+
+		if (r != 0) {
+			log_debug("starting a download thread: %s", strerror(r));
+			continue;
+		}
+		ws[i].running = true;
+		started++;
+	}
+	if (!started)
+		return cpod_err(err, CPOD_ERR_SYSTEM, EAGAIN, "starting the download threads");
+	return 0;
+}
+
+/* Stops the workers: no job starts any more, running ones fail at their next read, the
+ * stages never started are abandoned (which fails the stages waiting for them). */
+static void stop_workers(job_queue *q, worker *ws, size_t n)
+{
+	size_t first_unstarted;
+
+	pthread_mutex_lock(&q->lock);
+	atomic_store(&q->cancel, true);
+	first_unstarted = q->next;
+	q->next = q->n;
+	pthread_mutex_unlock(&q->lock);
+	for (size_t i = first_unstarted; i < q->n; i++)
+		store_layer_stage_abandon(q->jobs[i].stage);
+	for (size_t i = 0; i < n; i++) {
+		if (ws[i].running)
+			pthread_join(ws[i].thread, NULL);
+		ws[i].running = false;
+		registry_client_free(ws[i].rc);
+		ws[i].rc = NULL;
+	}
+}
+
+/* The failure to report: the lowest layer's that is not a consequence of another one
+ * (CPOD_ERR_STATE: stopped, or waiting for a layer below that failed). */
+static cpod_error *pick_error(job_queue *q)
+{
+	layer_job *first = NULL;
+
+	for (size_t i = 0; i < q->n; i++) {
+		layer_job *j = &q->jobs[i];
+
+		if (!j->err)
+			continue;
+		if (cpod_error_kind(j->err) != CPOD_ERR_STATE)
+			return TAKE_PTR(j->err);
+		if (!first)
+			first = j;
+	}
+	return first ? TAKE_PTR(first->err) : NULL;
+}
+
+/* ---- committing ---- */
+
+typedef struct {
+	char *parent; /* the top so far */
+	int64_t size;
+	strv *made;
+} chain;
+
+static int commit_job(const pull_layers_opts *o, layer_job *j, chain *c, cpod_error **err)
+{
+	store_layer_result res = { 0 };
+	const manifest_descriptor *l = j->desc;
+
+	if (store_layer_stage_commit(o->s, j->stage, &res, err) < 0)
+		return cpod_err_prefix(err, "writing blob %s", l->digest);
+	if (!res.existed)
+		strv_push(c->made, res.id);
+	if (meta_layer_add_compressed(store_meta(o->s), res.id, l->digest, l->size, l->media_type,
+				      NULL) < 0)
+		log_debug("recording compressed digest %s failed", l->digest);
+	free(c->parent);
+	c->parent = TAKE_PTR(res.id);
+	c->size += res.size;
+	store_layer_result_clear(&res);
+	return 0;
+}
+
+/* Waits for each job in order and commits it. */
+static int commit_in_order(const pull_layers_opts *o, job_queue *q, chain *c, cpod_error **err)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		layer_job *j = &q->jobs[i];
+		bool failed;
+
+		pthread_mutex_lock(&q->lock);
+		while (!j->finished && !atomic_load(&q->cancel))
+			pthread_cond_wait(&q->done, &q->lock);
+		failed = !j->finished || j->err;
+		pthread_mutex_unlock(&q->lock);
+		if (failed)
+			return -1; /* the caller picks the error */
+		if (commit_job(o, j, c, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_parallel(const pull_layers_opts *o, job_queue *q, chain *c, cpod_error **err)
+{
+	size_t nw = o->parallel > 0 ? (size_t)o->parallel : PULL_LAYERS_DEFAULT_PARALLEL;
+	worker *ws;
+	int r;
+
+	if (nw > q->n)
+		nw = q->n;
+	ws = xcalloc(nw, sizeof(*ws));
+	r = start_workers(o, q, ws, nw, err);
+	if (r == 0)
+		r = commit_in_order(o, q, c, err);
+	stop_workers(q, ws, nw);
+	free(ws);
+	if (r < 0 && err && !*err) {
+		*err = pick_error(q);
+		if (!*err)
+			cpod_err(err, CPOD_ERR_INTERNAL, 0, "a layer download stopped");
+	}
+	return r;
+}
+
+/* vfs: each layer is a copy of its committed parent, so one after the other. */
+static int run_sequential(const pull_layers_opts *o, job_queue *q, chain *c, cpod_error **err)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		layer_job *j = &q->jobs[i];
+
+		if (store_layer_stage_begin(o->s, c->parent, NULL, j->diff_id, &j->stage, err) <
+			    0 ||
+		    run_job(o->rc, o->repo, j, NULL, err) < 0 || commit_job(o, j, c, err) < 0)
+			return -1;
+		store_layer_stage_free(TAKE_PTR(j->stage));
+	}
+	return 0;
+}
+
+/* ---- the whole ---- */
+
+/* Skips the bottom layers the store has; returns the index of the first it lacks. */
+static size_t skip_present(const pull_layers_opts *o, chain *c)
+{
+	meta *md = store_meta(o->s);
+	size_t i;
+
+	for (i = 0; i < o->m->n_layers; i++) {
+		_cleanup_(meta_layer_freep) meta_layer *have = NULL;
+
+		if (meta_layer_find_by_diff_id(md, o->cfg->diff_ids.v[i], c->parent, &have, NULL) <
+		    0)
+			break;
+		progress(o, "Copying blob %s skipped: already exists", o->m->layers[i].digest);
+		free(c->parent);
+		c->parent = xstrdup(have->id);
+		c->size += have->uncompressed_size > 0 ? have->uncompressed_size : 0;
+	}
+	/* Above a missing layer every chain id is new. */
+	return i;
+}
+
+/* An unsupported layer type fails the pull before anything is downloaded. */
+static int check_media_types(job_queue *q, cpod_error **err)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		manifest_compression comp;
+
+		if (manifest_layer_compression(q->jobs[i].desc->media_type, &comp, err) < 0)
+			return cpod_err_prefix(err, "layer %s", q->jobs[i].desc->digest);
+	}
+	return 0;
+}
+
+static int begin_stages(const pull_layers_opts *o, job_queue *q, const char *parent,
+			cpod_error **err)
+{
+	for (size_t i = 0; i < q->n; i++) {
+		layer_job *j = &q->jobs[i];
+		store_stage *below = i ? q->jobs[i - 1].stage : NULL;
+
+		if (store_layer_stage_begin(o->s, i ? NULL : parent, below, j->diff_id, &j->stage,
+					    err) < 0)
+			return cpod_err_prefix(err, "writing blob %s", j->desc->digest);
+	}
+	return 0;
+}
+
+static void queue_release(job_queue *q)
+{
+	/* top first: a stage must outlive the stages above it */
+	for (size_t i = q->n; i > 0; i--) {
+		store_layer_stage_free(q->jobs[i - 1].stage);
+		cpod_error_free(q->jobs[i - 1].err);
+	}
+	free(q->jobs);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->done);
+}
+
+static int pull_missing(const pull_layers_opts *o, size_t first, chain *c, cpod_error **err)
+{
+	job_queue q = { .repo = o->repo, .n = o->m->n_layers - first };
+	int r;
+
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.done, NULL);
+	atomic_init(&q.cancel, false);
+	q.jobs = xcalloc(q.n, sizeof(*q.jobs));
+	for (size_t i = 0; i < q.n; i++) {
+		q.jobs[i].desc = &o->m->layers[first + i];
+		q.jobs[i].diff_id = o->cfg->diff_ids.v[first + i];
+		progress(o, "Copying blob %s", q.jobs[i].desc->digest);
+	}
+	r = check_media_types(&q, err);
+	if (r < 0)
+		;
+	else if (!store_layer_stage_independent(o->s))
+		r = run_sequential(o, &q, c, err);
+	else
+		r = begin_stages(o, &q, c->parent, err) < 0 ? -1 : run_parallel(o, &q, c, err);
+	queue_release(&q);
+	return r;
+}
+
+int pull_layers(const pull_layers_opts *o, char **ret_top, int64_t *ret_size, strv *made,
+		cpod_error **err)
+{
+	chain c = { .made = made };
+	size_t first;
+
+	if (o->cfg->diff_ids.n != o->m->n_layers)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"image in %s has %zu layers but its config lists %zu diffIDs",
+				o->repo, o->m->n_layers, o->cfg->diff_ids.n);
+	first = skip_present(o, &c);
+	if (first < o->m->n_layers && pull_missing(o, first, &c, err) < 0) {
+		free(c.parent);
+		return -1;
+	}
+	*ret_top = c.parent;
+	*ret_size = c.size;
+	return 0;
+}
