@@ -3,17 +3,7 @@
 # detached runs, standard input, --rm, and many runs at once.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
-}
+cpod_container_file
 
 @test "run --rm prints the output and leaves no container" {
 	run_cpod run --rm $IMG echo hello world

@@ -3,17 +3,7 @@
 # ps filters and inspect; and what a kill -9 of cpod leaves.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
-}
+cpod_container_file
 
 @test "create, start, wait, logs, rm" {
 	run_cpod create --name c1 $IMG sh -c 'echo out; echo err >&2; exit 3'

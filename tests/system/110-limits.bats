@@ -3,17 +3,7 @@
 # fork bomb stopped), cpu quota and shares, ulimits; and the cgroup the container lives in.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
-}
+cpod_container_file
 
 # cgroup_file ID CONTROLLER FILE: the value of a cgroup file of the running container ID.
 cgroup_file() {

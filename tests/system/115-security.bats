@@ -3,17 +3,7 @@
 # no-new-privileges, masked and read-only paths (mask/unmask), devices, --privileged.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
-}
+cpod_container_file
 
 @test "seccomp: the default profile filters, unconfined does not, a profile file applies" {
 	run_cpod run --rm $IMG grep '^Seccomp:' /proc/1/status

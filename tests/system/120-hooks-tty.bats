@@ -3,17 +3,7 @@
 # detaching with ctrl-p ctrl-q and attaching again.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
-}
+cpod_container_file
 
 # hook FILE STAGE WHEN: a hook that copies the state it gets on stdin to $MARKS/<stage>.json.
 hook() {

@@ -3,23 +3,12 @@
 # input, detached sessions, --latest, a terminal, and the errors.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
+cpod_container_file
 
 setup() {
 	cpod_setup
-	"$CPOD" run --help >/dev/null 2>&1 || skip "cpod has no run command yet"
 	run_cpod run -d --name c1 $IMG sleep 100
 	CID=$output
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
 }
 
 @test "exec: the output and the exit status are the process's" {

@@ -3,21 +3,10 @@
 # returning when the container exits, several containers with and without --names.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
+cpod_container_file
 
 setup() {
 	cpod_setup
-	"$CPOD" run --help >/dev/null 2>&1 || skip "cpod has no run command yet"
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
 }
 
 # wait_for_lines NAME N: until `cpod logs NAME` has N lines.

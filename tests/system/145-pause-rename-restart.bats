@@ -2,23 +2,12 @@
 # cpod pause/unpause, rename, restart, container prune and port.
 
 load helpers
-
-setup_file() {
-	cpod_setup_file
-	cpod_import_busybox
-	export IMG=localhost/bb:latest
-}
+cpod_container_file
 
 setup() {
 	cpod_setup
-	"$CPOD" run --help >/dev/null 2>&1 || skip "cpod has no run command yet"
 	run_cpod run -d --name c1 $IMG sleep 100
 	CID=$output
-}
-
-teardown() {
-	cpod_rm_all
-	cpod_teardown
 }
 
 status_of() {

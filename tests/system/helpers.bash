@@ -278,6 +278,21 @@ cpod_import_busybox() {
 		die "importing the busybox image"
 }
 
+# cpod_container_file: called after `load helpers` by a file of container tests: setup_file
+# imports the busybox image as $IMG into the file's store, and every test's teardown removes the
+# containers it left.  A file may still define its own setup().
+cpod_container_file() {
+	setup_file() {
+		cpod_setup_file
+		cpod_import_busybox
+		export IMG=localhost/bb:latest
+	}
+	teardown() {
+		cpod_rm_all
+		cpod_teardown
+	}
+}
+
 # cpod_rm_all: removes every container of the current store (teardown).
 cpod_rm_all() {
 	timeout --kill-after=5 60 "$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" \
