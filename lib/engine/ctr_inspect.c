@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/xalloc.h"
+#include "engine/volume_internal.h"
 #include "common/banned.h"
 
 static json_object *jstr(const char *s)
@@ -144,9 +145,26 @@ static json_object *config_obj(const ctr *c, json_object *spec)
 	return o;
 }
 
-static json_object *mounts_obj(const ctr *c)
+/* Whether the specgen volume at dest was given with "ro". */
+static bool volume_is_ro(json_object *v, const char *dest)
 {
-	json_object *a = json_object_new_array();
+	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		json_object *opts = member(e, "Options", json_type_array);
+
+		if (strcmp(sg_str(e, "Dest", ""), dest) != 0)
+			continue;
+		for (size_t j = 0; opts && j < json_object_array_length(opts); j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(opts, j)),
+				   "ro") == 0)
+				return true;
+	}
+	return false;
+}
+
+static json_object *mounts_obj(cpod_runtime *rt, const ctr *c)
+{
+	json_object *a = json_object_new_array(), *vols = NULL;
 	json_object *m = member(c->sg, "mounts", json_type_array);
 	json_object *v = member(c->sg, "volumes", json_type_array);
 
@@ -169,16 +187,24 @@ static json_object *mounts_obj(const ctr *c)
 		json_object_object_add(o, "Propagation", jstr("rprivate"));
 		json_object_array_add(a, o);
 	}
-	for (size_t i = 0; v && i < json_object_array_length(v); i++) {
-		json_object *e = json_object_array_get_idx(v, i), *o = json_object_new_object();
+	/* Volumes as the engine resolved them: named, anonymous and the image's. */
+	if (volume_mounts_of(rt, c->id, &vols, NULL) < 0)
+		vols = NULL;
+	for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+		json_object *e = json_object_array_get_idx(vols, i), *o = json_object_new_object();
+		const char *dest = sg_str(e, "Destination", "");
 
 		json_object_object_add(o, "Type", jstr("volume"));
 		json_object_object_add(o, "Name", jstr(sg_str(e, "Name", "")));
-		json_object_object_add(o, "Destination", jstr(sg_str(e, "Dest", "")));
+		json_object_object_add(o, "Source", jstr(sg_str(e, "Source", "")));
+		json_object_object_add(o, "Destination", jstr(dest));
 		json_object_object_add(o, "Driver", jstr("local"));
-		json_object_object_add(o, "RW", json_object_new_boolean(1));
+		json_object_object_add(o, "Mode", jstr(""));
+		json_object_object_add(o, "RW", json_object_new_boolean(!volume_is_ro(v, dest)));
+		json_object_object_add(o, "Propagation", jstr("rprivate"));
 		json_object_array_add(a, o);
 	}
+	json_object_put(vols);
 	return a;
 }
 
@@ -299,7 +325,7 @@ json_object *cpod_container_inspect(cpod_runtime *rt, const char *nameorid, bool
 	json_object_object_add(o, "ProcessLabel", jstr(""));
 	json_object_object_add(o, "AppArmorProfile", jstr(""));
 	json_object_object_add(o, "ExecIDs", json_object_new_array());
-	json_object_object_add(o, "Mounts", mounts_obj(c));
+	json_object_object_add(o, "Mounts", mounts_obj(rt, c));
 	json_object_object_add(o, "Dependencies", json_object_new_array());
 	json_object_object_add(o, "NetworkSettings", json_object_new_object());
 	json_object_object_add(o, "Namespace", jstr(""));

@@ -368,3 +368,13 @@ vol_names() {
 	run_cpod volume ls -q
 	is "$output" "" "run --rm removed the anonymous image volume"
 }
+
+@test "inspect: a container's volumes in Mounts, with their sources" {
+	cpod_import_busybox
+	run_cpod run -d --name vm -v insvol:/data:ro -v /anon localhost/bb:latest sleep 100
+	run_cpod inspect --format '{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}} {{.Source}}
+{{end}}' vm
+	assert_line "volume insvol /data false */volumes/insvol/_data"
+	assert_line "volume * /anon true */_data"
+	run_cpod rm -f -t 0 -v vm
+}
