@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -420,13 +421,19 @@ static int create_temp(int dirfd, const char *name, char **ret_tmp)
 	return -1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+
+			poll(&pf, 1, -1);
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -458,7 +465,7 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 
 	if (fd < 0)
 		return fs_err(err, errno, "writing '%s': creating a temporary file", name);
-	r = write_all(fd, data, len);
+	r = fs_write_all(fd, data, len);
 	if (r == 0)
 		r = fchmod(fd, mode);
 	if (r == 0 && sync)

@@ -54,6 +54,10 @@ void fs_force_fallback(bool on);
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		    bool sync, cpod_error **err);
 
+/* Writes all of data to fd, retrying after EINTR and short writes, and waiting (poll) when a
+ * non-blocking fd answers EAGAIN.  0, or -1 with errno. */
+int fs_write_all(int fd, const void *data, size_t len);
+
 /* mkdir -p on the host (symlinks followed; for trusted paths only).  0, or -1 with errno
  * (ENOTDIR when a component exists and is not a directory). */
 int fs_mkdir_p(const char *path, mode_t mode);

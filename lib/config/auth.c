@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strv.h"
@@ -375,21 +376,6 @@ static int mkdir_parents(const char *dir, mode_t mode, cpod_error **err)
 	}
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes data to a temporary file beside path, mode 0600, then renames it over path. */
 static int write_atomic(const char *path, const char *data, cpod_error **err)
 {
@@ -403,7 +389,7 @@ static int write_atomic(const char *path, const char *data, cpod_error **err)
 	if (fd < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating a temporary file for '%s'",
 				path);
-	if (fchmod(fd, 0600) < 0 || write_all(fd, data, strlen(data)) < 0 || fsync(fd) < 0 ||
+	if (fchmod(fd, 0600) < 0 || fs_write_all(fd, data, strlen(data)) < 0 || fsync(fd) < 0 ||
 	    close(TAKE_FD(fd)) < 0 || rename(tmp, path) < 0) {
 		saved = errno;
 		unlink(tmp);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "oci/conmon.h"
@@ -178,26 +179,6 @@ static void feed(struct pump *p, const char *in, size_t n)
 	}
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-			poll(&pf, 1, -1);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int deliver(struct pump *p, size_t n, cpod_error **err)
 {
 	const attach_io *io = p->io;
@@ -211,7 +192,7 @@ static int deliver(struct pump *p, size_t n, cpod_error **err)
 		fd = io->stderr_fd;
 	if (fd < 0 || n == 1)
 		return 0;
-	if (write_all(fd, p->packet + 1, n - 1) < 0)
+	if (fs_write_all(fd, p->packet + 1, n - 1) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "writing the container's %s",
 				p->packet[0] == 2 ? "stdout" : "stderr");
 	return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fs.h"
 #include "common/log.h"
 #include "common/timeparse.h"
 #include "common/xalloc.h"
@@ -118,26 +119,6 @@ void logs_format_line(buf *b, const logs_source *src, const logs_opts *opts, con
 		buf_addch(b, '\n');
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pf = { .fd = fd, .events = POLLOUT };
-			poll(&pf, 1, -1);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ---- one source ---- */
 
 struct group {
@@ -176,7 +157,7 @@ static int emit(struct reader *r, const logs_line *line, cpod_error **err)
 	if (fd < 0)
 		return 0;
 	logs_format_line(&b, r->src, r->opts, line);
-	if (write_all(fd, b.s, b.len) < 0)
+	if (fs_write_all(fd, b.s, b.len) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "writing the logs");
 	return 0;
 }
