@@ -1,5 +1,6 @@
-/* cpod push / cpod image push: an image from the store to a registry.  As podman 4.3 does
- * without a terminal, the copy steps go to stderr unless -q. */
+/* cpod push / cpod image push: an image from the store to a registry, or to a local transport
+ * (oci:, oci-archive:, docker-archive:, dir:, containers-storage:).  As podman 4.3 does without
+ * a terminal, the copy steps go to stderr unless -q. */
 #include "commands.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@ struct push_opts {
 	const char *creds;
 	const char *digestfile;
 	const char *format;
+	bool compress;
 	bool quiet;
 	bool tls_verify;
 };
@@ -30,6 +32,9 @@ const cli_option cmd_image_push_options[] = {
 		  "to override" },
 	{ "cert-dir", 0, CLI_STRING(struct push_opts, cert_dir), .argname = "Pathname",
 	  .help = "Path to a directory containing TLS certificates and keys" },
+	{ "compress", 0, CLI_BOOL(struct push_opts, compress),
+	  .help = "Compress tarball image layers when pushing to a directory using the 'dir' "
+		  "transport. (default is same compression type as source)" },
 	{ "compression-format", 0, CLI_STRING(struct push_opts, compression),
 	  .help = "compression format to use (default \"gzip\")" },
 	{ "creds", 0, CLI_STRING(struct push_opts, creds), .argname = "[username[:password]]",
@@ -79,6 +84,7 @@ int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.cert_dir = o->cert_dir,
 		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
 		.progress = o->quiet ? NULL : print_progress,
+		.compress = o->compress,
 	};
 	rt = cli_runtime(ctx, err);
 	if (!rt)
@@ -86,7 +92,7 @@ int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 	digest = cpod_image_push(rt, &po, err);
 	if (!digest)
 		return -1;
-	if (o->digestfile && write_digestfile(o->digestfile, digest, err) < 0)
+	if (o->digestfile && *digest && write_digestfile(o->digestfile, digest, err) < 0)
 		return -1;
 	return 0;
 }

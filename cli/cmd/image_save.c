@@ -1,5 +1,6 @@
-/* cpod save / cpod image save: a docker-archive (or an oci-archive) of images to a file (-o) or to stdout, which
- * must not be a terminal (podman 4.3 refuses one). */
+/* cpod save / cpod image save: a docker-archive of images, or one image as an oci-archive, an
+ * OCI layout directory (oci-dir) or a dir: directory (docker-dir), to a file or directory (-o)
+ * or, for the archives, to stdout, which must not be a terminal (podman 4.3 refuses one). */
 #include "commands.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
@@ -25,7 +27,8 @@ const cli_option cmd_image_save_options[] = {
 	  .help = "Compress tarball image layers when saving to a directory using the 'dir' "
 		  "transport. (default is same compression type as source)" },
 	{ "format", 0, CLI_STRING(struct save_opts, format),
-	  .help = "Save image to oci-archive or docker-archive (default: \"docker-archive\")" },
+	  .help = "Save image to oci-archive, oci-dir (directory with oci manifest type), "
+		  "docker-archive, docker-dir (directory with v2s2 manifest type)" },
 	{ "multi-image-archive", 'm', CLI_BOOL(struct save_opts, multi),
 	  .help = "Interpret additional arguments as images not tags and create a multi-image "
 		  "archive (only for docker-archive)" },
@@ -37,28 +40,47 @@ const cli_option cmd_image_save_options[] = {
 	CLI_OPT_END(struct save_opts),
 };
 
+static bool is_dir_format(const char *f)
+{
+	return f && (str_eq(f, "oci-dir") || str_eq(f, "docker-dir"));
+}
+
+static int check_flags(cli_ctx *ctx, const struct save_opts *o, cpod_error **err)
+{
+	static const char *const formats[] = { "docker-archive", "oci-archive", "oci-dir",
+					       "docker-dir", NULL };
+
+	if (o->format && !strv_contains(formats, o->format))
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"format value must be one of docker-archive oci-archive oci-dir "
+				"docker-dir");
+	if (o->compress && !(o->format && str_eq(o->format, "docker-dir")))
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"--compress can only be set when --format is 'docker-dir'");
+	if (is_dir_format(o->format) && !o->output)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"--format %s needs a directory: use -o DIR", o->format);
+	if (!o->output && isatty(STDOUT_FILENO))
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"refusing to save to terminal. Use -o flag or redirect");
+	(void)ctx;
+	return 0;
+}
+
 int cmd_image_save(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **err)
 {
 	const struct save_opts *o = opts;
 	_cleanup_close_ int fd = -1;
+	bool dir = is_dir_format(o->format);
 	cpod_runtime *rt;
 	int r;
 
-	if (o->format && !str_eq(o->format, "docker-archive") && !str_eq(o->format, "oci-archive"))
-		return cpod_err(err, CPOD_ERR_INVALID, 0,
-				"unsupported format '%s': %s supports docker-archive and "
-				"oci-archive",
-				o->format, ctx->prog);
-	if (o->compress)
-		return cpod_err(err, CPOD_ERR_INVALID, 0,
-				"--compress can only be set when --format is 'docker-dir'");
-	if (!o->output && isatty(STDOUT_FILENO))
-		return cpod_err(err, CPOD_ERR_INVALID, 0,
-				"refusing to save to terminal. Use -o flag or redirect");
+	if (check_flags(ctx, o, err) < 0)
+		return -1;
 	rt = cli_runtime(ctx, err);
 	if (!rt)
 		return -1;
-	if (o->output) {
+	if (o->output && !dir) {
 		fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "opening '%s'", o->output);
@@ -70,10 +92,13 @@ int cmd_image_save(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.format = o->format ? o->format : CPOD_SAVE_DOCKER_ARCHIVE,
 		.multi_image = o->multi,
 		.fd = o->output ? fd : STDOUT_FILENO,
+		.dir = dir ? o->output : NULL,
+		.compress = o->compress,
+		.uncompressed = o->uncompressed,
 	};
 	(void)argc;
 	r = cpod_image_save(rt, &so, err);
-	if (r < 0 && o->output)
+	if (r < 0 && o->output && !dir)
 		unlink(o->output);
 	return r;
 }

@@ -69,7 +69,9 @@ typedef struct {
  * CPOD_ERR_INVALID for a bad reference, a refused policy or an unsupported transport,
  * CPOD_ERR_AUTH when the registry refuses the credentials, CPOD_ERR_NOT_FOUND for an unknown
  * manifest, CPOD_ERR_REGISTRY for a digest or size mismatch, CPOD_ERR_SYSTEM for network
- * errors.  A failed pull leaves the store as it was. */
+ * errors.  A failed pull leaves the store as it was.  References with a local transport
+ * (oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], dir:PATH,
+ * containers-storage:NAME) are copied from there, named as podman names them. */
 CPOD_EXPORT char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error **err);
 
 /* `cpod images`: every image, as podman's ImageSummary records: Id, ParentId, RepoTags,
@@ -159,25 +161,34 @@ CPOD_EXPORT struct json_object *cpod_image_mounted(cpod_runtime *rt, cpod_error 
 /* cpod_save_opts.format */
 #define CPOD_SAVE_DOCKER_ARCHIVE "docker-archive"
 #define CPOD_SAVE_OCI_ARCHIVE "oci-archive"
+#define CPOD_SAVE_OCI_DIR "oci-dir"
+#define CPOD_SAVE_DOCKER_DIR "docker-dir"
 
 typedef struct {
 	size_t struct_size;	   /* sizeof(cpod_save_opts) */
 	const char *const *images; /* names or IDs, NULL-terminated, at least one */
-	const char *format;	   /* CPOD_SAVE_DOCKER_ARCHIVE (NULL: the same) or _OCI_ARCHIVE */
+	const char *format;	   /* CPOD_SAVE_*; NULL: docker-archive */
 	int multi_image;	   /* -m: every name is an image; else the others tag the first */
-	int fd;			   /* where the archive is written (not closed) */
+	int fd;			   /* where an archive is written (not closed) */
+	const char *dir;	   /* oci-dir, docker-dir: the directory written */
+	int compress;		   /* docker-dir: gzip the layers (--compress) */
+	int uncompressed;	   /* oci-archive, oci-dir: keep the layers uncompressed */
 } cpod_save_opts;
 
 /* `cpod save`: writes a docker-archive (manifest.json, <config>.json, <diffID>.tar layers,
- * repositories) of the images, or an oci-archive of one image (oci-layout, index.json with
- * the name as org.opencontainers.image.ref.name, blobs/sha256/ with uncompressed layers).  A layer whose stored form differs from the tar the image was
- * made from gets the config's diff_ids rewritten, and so a new image ID in the archive (cpod
- * keeps no tar-split data).  An unknown image: CPOD_ERR_NOT_FOUND; another format:
- * CPOD_ERR_INVALID. */
+ * repositories) of the images; or one image as an oci-archive or OCI layout directory
+ * (oci-layout, index.json with the name as org.opencontainers.image.ref.name, blobs/sha256/
+ * with gzip layers unless uncompressed), or as a dir: directory with a Docker v2s2 manifest
+ * (docker-dir: version, manifest.json, blobs named by their hex digest; uncompressed layers
+ * unless compress).  A layer the store keeps no tar-split record for is written as cpod's
+ * canonical tar, and when that differs from the tar the image was made from the config's
+ * diff_ids are rewritten (a new image ID in the archive).  An unknown image:
+ * CPOD_ERR_NOT_FOUND; another format: CPOD_ERR_INVALID. */
 CPOD_EXPORT int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **err);
 
-/* `cpod load`: loads every image of the docker-archive or oci-archive read from fd (not closed; may be
- * compressed), checking each layer's diffID against its config.  Returns a JSON array of the
+/* `cpod load`: loads every image of the docker-archive or oci-archive read from fd (not closed;
+ * may be compressed), or of the OCI layout or dir: directory fd opens, checking each layer's
+ * diffID against its config.  Returns a JSON array of the
  * names loaded ("sha256:<id>" for an image without a name).  A bad archive fails with
  * CPOD_ERR_INVALID naming the file and leaves the store as it was. */
 CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err);
@@ -198,10 +209,14 @@ typedef struct {
 	int tls_verify;			/* CPOD_TLS_VERIFY_*; 0: registries.conf decides */
 	cpod_pull_progress_fn progress; /* "Copying blob ...", may be NULL */
 	void *progress_data;
+	int compress; /* dir: destinations: compress the layers */
 } cpod_push_opts;
 
 /* `cpod push`: uploads the image's layers (compressed; blobs the registry has are skipped),
- * its config and an OCI or Docker v2s2 manifest.  Returns the manifest digest ("sha256:...",
+ * its config and an OCI or Docker v2s2 manifest.  A destination with a local transport
+ * (oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], dir:PATH,
+ * containers-storage:NAME) is written instead; the digest is then that of the manifest
+ * written, or "" for docker-archive and containers-storage.  Returns the manifest digest ("sha256:...",
  * caller frees).  Errors: CPOD_ERR_NOT_FOUND for an unknown image, CPOD_ERR_INVALID for a
  * bad reference or option, CPOD_ERR_AUTH when the registry refuses, CPOD_ERR_REGISTRY or
  * CPOD_ERR_SYSTEM otherwise. */

@@ -1,8 +1,10 @@
 /* The public image API (include/cpod/image.h) over the image area. */
 #include <cpod/image.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -15,6 +17,7 @@
 #include "image/pull.h"
 #include "image/push.h"
 #include "image/saveload.h"
+#include "image/transport.h"
 #include "image/search.h"
 #include "common/banned.h"
 
@@ -55,6 +58,23 @@ static int split_creds(const char *creds, char **ret_user, const char **ret_pass
 	return 0;
 }
 
+static const char *copy_tmpdir(cpod_runtime *rt);
+
+/* oci:, oci-archive:, docker-archive:, dir:, containers-storage: (transport.h). */
+static int pull_local(cpod_runtime *rt, store *s, const cpod_pull_opts *o, char **ret_id,
+		      cpod_error **err)
+{
+	image_transport_pull_opts to = {
+		.reference = o->reference,
+		.signature_policy = o->signature_policy,
+		.tmpdir = copy_tmpdir(rt),
+		.progress = o->progress,
+		.progress_data = o->progress_data,
+	};
+
+	return image_transport_pull(s, &to, ret_id, err);
+}
+
 char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error **err)
 {
 	cpod_pull_opts o = { 0 };
@@ -87,6 +107,11 @@ char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error *
 		.progress = o.progress,
 		.progress_data = o.progress_data,
 	};
+	if (image_transport_is_local(o.reference)) {
+		if (pull_local(rt, s, &o, &id, err) < 0)
+			return NULL;
+		return id;
+	}
 	if (image_pull(s, &po, &id, err) < 0)
 		return NULL;
 	return id;
@@ -300,38 +325,69 @@ static const char *copy_tmpdir(cpod_runtime *rt)
 	return d && *d ? d : "/var/tmp";
 }
 
+/* The layout, compression and writer of a save. */
+static int save_target(const cpod_save_opts *o, image_save_opts *so, layout_writer **w,
+		       cpod_error **err)
+{
+	const char *f = o->format ? o->format : CPOD_SAVE_DOCKER_ARCHIVE;
+	bool dir = str_eq(f, CPOD_SAVE_OCI_DIR) || str_eq(f, CPOD_SAVE_DOCKER_DIR);
+
+	if (str_eq(f, CPOD_SAVE_OCI_ARCHIVE) || str_eq(f, CPOD_SAVE_OCI_DIR)) {
+		so->format = LAYOUT_OCI;
+		so->compression = o->uncompressed ? COMPRESSION_NONE : COMPRESSION_GZIP;
+	} else if (str_eq(f, CPOD_SAVE_DOCKER_DIR)) {
+		so->format = LAYOUT_DIR;
+		so->docker_v2s2 = true;
+		so->compression = o->compress ? COMPRESSION_GZIP : COMPRESSION_NONE;
+	} else if (!str_eq(f, CPOD_SAVE_DOCKER_ARCHIVE)) {
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported format '%s' for save", f);
+	}
+	if (dir && (!o->dir || !*o->dir))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "format '%s' needs a directory", f);
+	return dir ? layout_writer_open_dir(o->dir, w, err)
+		   : layout_writer_open_archive(o->fd, w, err);
+}
+
 int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **err)
 {
+	_cleanup_(layout_writer_freep) layout_writer *w = NULL;
 	cpod_save_opts o = { 0 };
 	store *s = engine_store(rt, err);
+	image_save_opts so = { 0 };
 
 	if (!s)
 		return -1;
 	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
-	if (o.format && !str_eq(o.format, CPOD_SAVE_DOCKER_ARCHIVE) &&
-	    !str_eq(o.format, CPOD_SAVE_OCI_ARCHIVE))
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported format '%s' for save",
-				o.format);
-	image_save_opts so = {
-		.images = o.images,
-		.multi = o.multi_image,
-		.oci = o.format && str_eq(o.format, CPOD_SAVE_OCI_ARCHIVE),
-		.fd = o.fd,
-		.tmpdir = copy_tmpdir(rt),
-	};
-	return image_save_docker(s, &so, err);
+	if (save_target(&o, &so, &w, err) < 0)
+		return -1;
+	so.images = o.images;
+	so.multi = o.multi_image;
+	so.w = w;
+	so.tmpdir = copy_tmpdir(rt);
+	if (image_save(s, &so, NULL, err) < 0)
+		return -1;
+	return layout_writer_close(w, err);
 }
 
 struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err)
 {
-	_cleanup_strv_ strv names = { 0 };
+	_cleanup_(layout_reader_freep) layout_reader *r = NULL;
+	_cleanup_strv_ strv names = STRV_INIT;
+	const image_load_opts lo = { 0 };
 	store *s = engine_store(rt, err);
 	json_object *arr;
+	struct stat st;
 
 	if (!s)
 		return NULL;
-	strv_init(&names);
-	if (image_load_docker(s, fd, copy_tmpdir(rt), &names, err) < 0)
+	if (fstat(fd, &st) < 0) {
+		cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading the archive");
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode) ? layout_reader_open_fd(fd, &r, err)
+				: layout_reader_open_archive(fd, copy_tmpdir(rt), &r, err))
+		return NULL;
+	if (image_load_layout(s, r, &lo, &names, NULL, err) < 0)
 		return NULL;
 	arr = json_object_new_array();
 	for (size_t i = 0; i < names.n; i++)
@@ -349,6 +405,25 @@ static int push_compression(const char *name, manifest_compression *ret, cpod_er
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported compression format '%s'",
 				name);
 	return 0;
+}
+
+static char *push_local(store *s, const image_push_opts *po, bool compress, cpod_error **err)
+{
+	char *digest = NULL;
+	image_transport_push_opts to = {
+		.image = po->image,
+		.destination = po->destination,
+		.compression = po->compression,
+		.dir_compress = compress,
+		.docker_v2s2 = po->docker_v2s2,
+		.tmpdir = po->tmpdir,
+		.progress = po->progress,
+		.progress_data = po->progress_data,
+	};
+
+	if (image_transport_push(s, &to, &digest, err) < 0)
+		return NULL;
+	return digest ? digest : xstrdup("");
 }
 
 char *cpod_image_push(cpod_runtime *rt, const cpod_push_opts *opts, cpod_error **err)
@@ -384,6 +459,8 @@ char *cpod_image_push(cpod_runtime *rt, const cpod_push_opts *opts, cpod_error *
 	po.tmpdir = copy_tmpdir(rt);
 	po.progress = o.progress;
 	po.progress_data = o.progress_data;
+	if (o.destination && image_transport_is_local(o.destination))
+		return push_local(s, &po, o.compress, err);
 	if (image_push(s, &po, &digest, err) < 0)
 		return NULL;
 	return digest;

@@ -444,7 +444,7 @@ EOF
 	pull 125 "127.0.0.1:5100/Bad"
 	assert_line "*invalid reference format*"
 	pull 125 "oci:/tmp/nowhere"
-	is "$output" "Error: pulling 'oci:/tmp/nowhere': the oci transport is not supported yet"
+	is "$output" "Error: copying from 'oci:/tmp/nowhere': '/tmp/nowhere': No such file or directory"
 	pull -q "docker://$CPOD_IMG_BUSYBOX"
 	run_cpod images --format '{{.Repository}}:{{.Tag}}'
 	is "$output" "$CPOD_IMG_BUSYBOX"

@@ -171,8 +171,12 @@ Loaded image: localhost/alias:v1"
 	run_cpod 125 save -o "$WORK/x.tar" nosuchimage
 	assert_line "*nosuchimage: image not known*"
 	[ ! -e "$WORK/x.tar" ] || die "a failed save left its output"
-	run_cpod 125 save --format oci-dir -o "$WORK/x.tar" nosuchimage
-	assert_line "*unsupported format 'oci-dir'*"
+	run_cpod 125 save --format oci-dirs -o "$WORK/x.tar" nosuchimage
+	assert_line "*format value must be one of docker-archive oci-archive oci-dir docker-dir*"
+	run_cpod 125 save --format oci-archive --compress -o "$WORK/x.tar" nosuchimage
+	assert_line "*--compress can only be set when --format is 'docker-dir'*"
+	run_cpod 125 save --format oci-dir nosuchimage
+	assert_line "*needs a directory: use -o DIR*"
 	run_cpod 125 load -i "$WORK/none.tar"
 	assert_line "*none.tar*"
 	echo "not a tar" >"$WORK/junk"
