@@ -35,29 +35,6 @@ read -r -a counts <<<"${BENCH_IMAGES_COUNTS:-1 200 1000}"
 big_runs=${BENCH_BIG_RUNS:-5}
 data=$BENCH_TMP/data
 
-# gen_big FILE MB: a tar of MB megabytes in 1 MiB files: even-numbered files are text lines
-# that compress well (about 5:1 with gzip), odd-numbered ones random bytes from seed 20261127.
-gen_big() {
-	python3 - "$1" "$2" <<-'EOF'
-		import io, random, sys, tarfile
-		path, mb = sys.argv[1], int(sys.argv[2])
-		rng = random.Random(20261127)
-		words = [("w%05d" % rng.randrange(100000)).encode() for _ in range(2000)]
-		with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
-		    for i in range(mb):
-		        if i % 2:
-		            body = rng.randbytes(1 << 20)
-		        else:
-		            out = bytearray()
-		            while len(out) < 1 << 20:
-		                out += b" ".join(rng.choices(words, k=12)) + b"\n"
-		            body = bytes(out[: 1 << 20])
-		        info = tarfile.TarInfo("data/%02d/file-%04d" % (i % 16, i))
-		        info.size, info.mtime, info.mode = len(body), 1700000000, 0o644
-		        tar.addfile(info, io.BytesIO(body))
-	EOF
-}
-
 # gen_small DIR FIRST LAST: DIR/img-NNNN.tar for NNNN in FIRST..LAST (one file, /bench/id, whose
 # content is NNNN) and DIR/load-FIRST-LAST.tar, a docker-archive holding the same layers as
 # images named localhost/bench/img-NNNN:latest.
@@ -130,7 +107,7 @@ cpod_cmd() {
 
 mkdir -p "$data/small"
 bench_log "generating a ${import_mb} MB tarball"
-gen_big "$data/big.tar" "$import_mb"
+bench_gen_tar "$data/big.tar" "$import_mb"
 
 big=localhost/bench/big:latest
 bench_compare --runs "$big_runs" --warmup 1 \

@@ -26,6 +26,7 @@
 #                           --prepare-cpod CMD, --prepare-podman CMD, --runs N, --warmup N.
 #                           Sets BENCH_CPOD_MS and BENCH_PODMAN_MS to the two means.
 #   bench_note TEXT         prints TEXT and appends it to $BENCH_RESULTS as a comment
+#   bench_gen_tar FILE MB   a tar of MB MiB, half compressible text, half random (fixed seed)
 #   cpod_has COMMAND...     true when `cpod COMMAND... --help` succeeds
 #
 # Environment: CPOD_BIN (cpod binary to measure; default: build-release/cli/cpod, built when
@@ -370,6 +371,30 @@ bench_compare() {
 }
 
 # ---- start -----------------------------------------------------------------------------------
+
+# bench_gen_tar FILE MB: a tar of MB megabytes in 1 MiB files: even-numbered files are text lines
+# that compress well (about 5:1 with gzip), odd-numbered ones random bytes from seed 20261127.
+bench_gen_tar() {
+	python3 - "$1" "$2" <<-'EOF'
+		import io, random, sys, tarfile
+		path, mb = sys.argv[1], int(sys.argv[2])
+		rng = random.Random(20261127)
+		words = [("w%05d" % rng.randrange(100000)).encode() for _ in range(2000)]
+		with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+		    for i in range(mb):
+		        if i % 2:
+		            body = rng.randbytes(1 << 20)
+		        else:
+		            out = bytearray()
+		            while len(out) < 1 << 20:
+		                out += b" ".join(rng.choices(words, k=12)) + b"\n"
+		            body = bytes(out[: 1 << 20])
+		        info = tarfile.TarInfo("data/%02d/file-%04d" % (i % 16, i))
+		        info.size, info.mtime, info.mode = len(body), 1700000000, 0o644
+		        tar.addfile(info, io.BytesIO(body))
+	EOF
+}
+
 
 bench_init() {
 	[ "$(id -u)" -eq 0 ] || bench_die "run as root (podman is measured as root, as cpod is)"

@@ -12,10 +12,12 @@
 #include "common/json.h"
 #include "common/timeparse.h"
 #include "common/xalloc.h"
+#include "image/decompress.h"
 #include "image/image_config.h"
 #include "image/local.h"
 #include "image/manifest.h"
 #include "image/saveload.h"
+#include "storage/meta.h"
 #include "common/banned.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -90,14 +92,30 @@ static char *docker_manifest(const char *config_digest, size_t config_len, const
 	return xstrdup(json_object_to_json_string_ext(m, JSON_FLAGS));
 }
 
-/* Applies one layer blob (any compression) on parent; *parent becomes the new layer.  blob:
- * the blob's digest, what: its name for errors. */
-static int apply_one(loader *l, int fd, const char *diff_id, const char *blob, const char *what,
-		     char **parent, int64_t *ret_size, cpod_error **err)
+/* A layer with diff_id on *parent that the store has already: it becomes *parent, and the blob
+ * (named blob) need not be read. */
+static bool layer_present(loader *l, const char *diff_id, const char *blob, char **parent,
+			  int64_t *ret_size)
+{
+	_cleanup_(meta_layer_freep) meta_layer *have = NULL;
+
+	if (meta_layer_find_by_diff_id(store_meta(l->s), diff_id, *parent, &have, NULL) < 0)
+		return false;
+	progress(l, "Copying blob %s skipped: already exists", blob);
+	free(*parent);
+	*parent = xstrdup(have->id);
+	*ret_size = have->uncompressed_size > 0 ? have->uncompressed_size : 0;
+	return true;
+}
+
+/* Applies one docker-archive layer file (any compression) on *parent, which becomes the new
+ * layer; what: its name for errors. */
+static int apply_file(loader *l, int fd, const char *diff_id, const char *what, char **parent,
+		      int64_t *ret_size, cpod_error **err)
 {
 	store_layer_result res = { 0 };
 
-	progress(l, "Copying blob %s", blob);
+	progress(l, "Copying blob %s", diff_id);
 	if (store_layer_apply_fd(l->s, *parent, fd, diff_id, &res, err) < 0)
 		return cpod_err_prefix(err, "layer '%s'", what);
 	if (!res.existed)
@@ -189,9 +207,10 @@ static int apply_archive_layers(loader *l, const strv *files, const strv *diff_i
 	for (size_t i = 0; i < files->n; i++) {
 		_cleanup_close_ int fd = -1;
 
+		if (layer_present(l, diff_ids->v[i], diff_ids->v[i], &parent, &sizes[i]))
+			continue;
 		if (layout_reader_open(l->r, files->v[i], &fd, err) < 0 ||
-		    apply_one(l, fd, diff_ids->v[i], diff_ids->v[i], files->v[i], &parent,
-			      &sizes[i], err) < 0)
+		    apply_file(l, fd, diff_ids->v[i], files->v[i], &parent, &sizes[i], err) < 0)
 			return -1;
 	}
 	*ret_top = TAKE_PTR(parent);
@@ -334,27 +353,95 @@ static int read_blob(loader *l, const manifest_descriptor *d, bool dir, size_t c
 	return 0;
 }
 
-/* Opens the layer blob of d after checking its digest; *ret_fd at its start. */
-static int open_layer_blob(loader *l, const manifest_descriptor *d, bool dir, int *ret_fd,
-			   cpod_error **err)
-{
-	_cleanup_free_ char *path = NULL, *got = NULL;
-	_cleanup_close_ int fd = -1;
-	digest_alg alg;
+/* A layer blob read through its digest check: the end of the file is an error when the bytes
+ * read do not have the descriptor's digest. */
+typedef struct {
+	int fd;
+	digest_ctx *dg;
+	const char *want;
+	const char *path;
+	bool checked;
+} blob_src;
 
-	if (blob_path(l, d->digest, dir, &path, err) < 0 ||
+static ssize_t blob_read(void *cb, void *p, size_t len, cpod_error **err)
+{
+	blob_src *b = cb;
+	_cleanup_free_ char *got = NULL;
+	ssize_t n;
+
+	do
+		n = read(b->fd, p, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading '%s'", b->path);
+	if (n > 0) {
+		digest_update(b->dg, p, (size_t)n);
+		return n;
+	}
+	if (b->checked)
+		return 0;
+	b->checked = true;
+	got = digest_final(b->dg);
+	if (!str_eq(got, b->want))
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "blob '%s': digest mismatch (got %s)",
+				b->path, got);
+	return 0;
+}
+
+/* After a failure before the end of the blob: when the blob's digest is wrong, that is the
+ * error to report (a corrupt blob fails decompression first). */
+static void blame_digest(blob_src *b, cpod_error **err)
+{
+	char chunk[65536];
+	cpod_error *e = NULL;
+	ssize_t n;
+
+	while ((n = blob_read(b, chunk, sizeof(chunk), &e)) > 0)
+		;
+	if (n < 0 && cpod_error_kind(e) == CPOD_ERR_INVALID) {
+		cpod_error_freep(err);
+		*err = e;
+		return;
+	}
+	cpod_error_free(e);
+}
+
+/* Applies the layer blob of d on *parent in one pass: read, digest-checked, decompressed (the
+ * media type says how) and extracted; a bad digest keeps nothing. */
+static int apply_blob(loader *l, const manifest_descriptor *d, bool dir, const char *diff_id,
+		      char **parent, int64_t *ret_size, cpod_error **err)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_(decompressor_freep) decompressor *dc = NULL;
+	store_layer_result res = { 0 };
+	manifest_compression c;
+	digest_alg alg;
+	blob_src b = { .want = d->digest };
+	int r;
+
+	if (manifest_layer_compression(d->media_type, &c, err) < 0 ||
+	    blob_path(l, d->digest, dir, &path, err) < 0 ||
 	    digest_parse(d->digest, &alg, NULL, err) < 0 ||
 	    layout_reader_open(l->r, path, &fd, err) < 0)
-		return -1;
-	got = digest_fd(alg, fd, NULL, err);
-	if (!got)
-		return -1;
-	if (!str_eq(got, d->digest))
-		return cpod_err(err, CPOD_ERR_INVALID, 0, "blob '%s': digest mismatch (got %s)",
-				path, got);
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "rewinding '%s'", path);
-	*ret_fd = TAKE_FD(fd);
+		return cpod_err_prefix(err, "layer '%s'", d->digest);
+	progress(l, "Copying blob %s", d->digest);
+	b.fd = fd;
+	b.path = path;
+	b.dg = digest_init(alg);
+	dc = decompressor_new(c, blob_read, &b);
+	r = store_layer_apply(l->s, *parent, decompressor_read, dc, diff_id, &res, err);
+	if (r < 0 && !b.checked)
+		blame_digest(&b, err);
+	digest_ctx_free(b.dg);
+	if (r < 0)
+		return cpod_err_prefix(err, "layer '%s'", d->digest);
+	if (!res.existed)
+		strv_push(&l->new_layers, res.id);
+	*ret_size = res.size;
+	free(*parent);
+	*parent = TAKE_PTR(res.id);
+	store_layer_result_clear(&res);
 	return 0;
 }
 
@@ -365,14 +452,10 @@ static int apply_blob_layers(loader *l, const image_manifest *m, const image_con
 
 	progress(l, "Getting image source signatures");
 	for (size_t i = 0; i < m->n_layers; i++) {
-		_cleanup_close_ int fd = -1;
-		manifest_compression c;
-
-		if (manifest_layer_compression(m->layers[i].media_type, &c, err) < 0 ||
-		    open_layer_blob(l, &m->layers[i], dir, &fd, err) < 0)
-			return cpod_err_prefix(err, "layer '%s'", m->layers[i].digest);
-		if (apply_one(l, fd, cfg->diff_ids.v[i], m->layers[i].digest, m->layers[i].digest,
-			      &parent, &sizes[i], err) < 0)
+		if (layer_present(l, cfg->diff_ids.v[i], m->layers[i].digest, &parent, &sizes[i]))
+			continue;
+		if (apply_blob(l, &m->layers[i], dir, cfg->diff_ids.v[i], &parent, &sizes[i], err) <
+		    0)
 			return -1;
 	}
 	*ret_top = TAKE_PTR(parent);

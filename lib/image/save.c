@@ -13,10 +13,10 @@
 #include "common/fs.h"
 #include "common/json.h"
 #include "common/xalloc.h"
+#include "image/compress.h"
 #include "image/image_config.h"
 #include "image/local.h"
 #include "image/manifest.h"
-#include "image/push.h"
 #include "image/saveload.h"
 #include "common/banned.h"
 
@@ -133,8 +133,8 @@ static int save_layer(saver *sv, const char *layer_id, manifest_descriptor *d, c
 		d->size = (int64_t)size;
 	} else {
 		out_fd = tmpfile_in(sv->o->tmpdir, err);
-		if (out_fd < 0 || image_push_compress(tar_fd, out_fd, sv->o->compression,
-						      ret_diff_id, &d->digest, &d->size, err) < 0)
+		if (out_fd < 0 || compress_layer(tar_fd, out_fd, sv->o->compression, ret_diff_id,
+						 &d->digest, &d->size, err) < 0)
 			return cpod_err_prefix(err, "compressing layer '%s'", layer_id);
 		blob_fd = out_fd;
 	}

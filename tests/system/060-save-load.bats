@@ -247,6 +247,8 @@ tamper() {
 @test "load: hostile archives fail naming the file, store unchanged" {
 	make_canonical "$TARS/img1.tar" good
 	cpod_raw save -o "$WORK/g.tar" good
+	# Gone from the store, so that a load cannot reuse its layer instead of reading the file.
+	cpod_raw rmi good >/dev/null
 	tamper "$WORK/g.tar" "$WORK/g"
 	local before cfg layer
 	before=$(all_images)

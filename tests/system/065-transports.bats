@@ -123,6 +123,14 @@ tmp_is_empty() {
 	id=$(image_id one)
 	run_cpod push -q one "oci:$WORK/single"
 	is "$(json "$WORK/single/index.json" '.manifests[0].annotations')" "null"
+	# The store has the layer: the blob is not read (a broken one would not be noticed).
+	local layer
+	layer=$(json "$WORK/single/blobs/sha256/$(json "$WORK/single/index.json" \
+		'.manifests[0].digest' | cut -d: -f2)" '.layers[0].digest')
+	mv "$WORK/single/blobs/sha256/${layer#sha256:}" "$WORK/layer.blob"
+	run_cpod pull "oci:$WORK/single"
+	assert_line "Copying blob $layer skipped: already exists"
+	mv "$WORK/layer.blob" "$WORK/single/blobs/sha256/${layer#sha256:}"
 	run_cpod rmi one
 	run_cpod pull -q "oci:$WORK/single"
 	is "$output" "$id"
