@@ -230,6 +230,9 @@ int cmd_volume_rm(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error **
 void cli_volume_fill_defaults(struct json_object *arr);
 
 /* Shared by the image commands (cmd/image_util.c, cmd/image_inspect.c). */
+/* A progress callback (cpod_pull_progress_fn) printing each line to stderr, as podman prints
+ * its copy steps without a terminal. */
+void cli_print_progress(void *data, const char *line);
 /* The member key of o (borrowed), or one whose name differs only in case; NULL when o is not
  * an object or has neither. */
 struct json_object *cli_json_get(struct json_object *o, const char *key);

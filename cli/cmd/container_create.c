@@ -21,11 +21,6 @@
 #include "specgen.h"
 #include "common/banned.h"
 
-static void print_progress(void *data, const char *line)
-{
-	fprintf(stderr, "%s\n", line);
-}
-
 /* os.Args, as podman records it in containerCreateCommand. */
 static char **self_cmdline(void)
 {
@@ -68,7 +63,7 @@ static int do_pull(cli_ctx *ctx, cpod_runtime *rt, const struct cli_create_opts 
 		.signature_policy = o->signature_policy,
 		.retries = 3,
 		.retry_delay_ms = -1,
-		.progress = o->quiet ? NULL : print_progress,
+		.progress = o->quiet ? NULL : cli_print_progress,
 	};
 
 	if (cli_split_platform(o->platform, o->os, o->arch, o->variant, &copy, &po.os, &po.arch,

@@ -1,5 +1,7 @@
-/* cpod load / cpod image load: images from a docker-archive (-i FILE, or stdin, which must not
- * be a terminal).  As podman 4.3 does, prints "Loaded image: NAME" for each name loaded. */
+/* cpod load / cpod image load: images from a docker-archive or oci-archive (-i FILE, or stdin,
+ * which must not be a terminal) or an OCI layout or dir: directory (-i DIR).  As podman 4.3
+ * does, prints the copy steps to stderr unless -q, then "Loaded image: NAME" for each name
+ * loaded. */
 #include "commands.h"
 
 #include <errno.h>
@@ -47,7 +49,12 @@ int cmd_image_load(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 	rt = cli_runtime(ctx, err);
 	if (!rt)
 		return -1;
-	names = cpod_image_load(rt, o->input ? fd : STDIN_FILENO, err);
+	cpod_load_opts lo = {
+		.struct_size = sizeof(lo),
+		.fd = o->input ? fd : STDIN_FILENO,
+		.progress = o->quiet ? NULL : cli_print_progress,
+	};
+	names = cpod_image_load(rt, &lo, err);
 	if (!names)
 		return -1;
 	for (size_t i = 0; i < json_object_array_length(names); i++)

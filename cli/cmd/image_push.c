@@ -51,11 +51,6 @@ const cli_option cmd_image_push_options[] = {
 	CLI_OPT_END(struct push_opts),
 };
 
-static void print_progress(void *data, const char *line)
-{
-	fprintf(stderr, "%s\n", line);
-}
-
 static int write_digestfile(const char *path, const char *digest, cpod_error **err)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -83,7 +78,7 @@ int cmd_image_push(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.creds = o->creds,
 		.cert_dir = o->cert_dir,
 		.tls_verify = cli_tls_verify(ctx, o->tls_verify),
-		.progress = o->quiet ? NULL : print_progress,
+		.progress = o->quiet ? NULL : cli_print_progress,
 		.compress = o->compress,
 	};
 	rt = cli_runtime(ctx, err);

@@ -14,6 +14,11 @@
 #include "common/xalloc.h"
 #include "common/banned.h"
 
+void cli_print_progress(void *data, const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
 json_object *cli_json_get(json_object *o, const char *key)
 {
 	json_object *v = NULL;

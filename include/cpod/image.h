@@ -186,12 +186,20 @@ typedef struct {
  * CPOD_ERR_NOT_FOUND; another format: CPOD_ERR_INVALID. */
 CPOD_EXPORT int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **err);
 
-/* `cpod load`: loads every image of the docker-archive or oci-archive read from fd (not closed;
- * may be compressed), or of the OCI layout or dir: directory fd opens, checking each layer's
- * diffID against its config.  Returns a JSON array of the
- * names loaded ("sha256:<id>" for an image without a name).  A bad archive fails with
- * CPOD_ERR_INVALID naming the file and leaves the store as it was. */
-CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err);
+typedef struct {
+	size_t struct_size;		/* sizeof(cpod_load_opts) */
+	int fd;				/* the archive, or a directory (not closed) */
+	cpod_pull_progress_fn progress; /* "Copying blob ...", as podman prints them; may be NULL */
+	void *progress_data;
+} cpod_load_opts;
+
+/* `cpod load`: loads every image of the docker-archive or oci-archive read from opts->fd (may
+ * be compressed), or of the OCI layout or dir: directory it opens, checking each layer's diffID
+ * against its config.  Returns a JSON array of the names loaded ("sha256:<id>" for an image
+ * without a name).  A bad archive fails with CPOD_ERR_INVALID naming the file and leaves the
+ * store as it was. */
+CPOD_EXPORT struct json_object *cpod_image_load(cpod_runtime *rt, const cpod_load_opts *opts,
+						cpod_error **err);
 
 /* cpod_push_opts.format / .compression */
 #define CPOD_PUSH_FORMAT_OCI "oci"

@@ -369,17 +369,23 @@ int cpod_image_save(cpod_runtime *rt, const cpod_save_opts *opts, cpod_error **e
 	return layout_writer_close(w, err);
 }
 
-struct json_object *cpod_image_load(cpod_runtime *rt, int fd, cpod_error **err)
+struct json_object *cpod_image_load(cpod_runtime *rt, const cpod_load_opts *opts, cpod_error **err)
 {
 	_cleanup_(layout_reader_freep) layout_reader *r = NULL;
 	_cleanup_strv_ strv names = STRV_INIT;
-	const image_load_opts lo = { 0 };
+	cpod_load_opts o = { 0 };
+	image_load_opts lo = { 0 };
 	store *s = engine_store(rt, err);
 	json_object *arr;
 	struct stat st;
+	int fd;
 
 	if (!s)
 		return NULL;
+	memcpy(&o, opts, opts->struct_size < sizeof(o) ? opts->struct_size : sizeof(o));
+	fd = o.fd;
+	lo.progress = o.progress;
+	lo.progress_data = o.progress_data;
 	if (fstat(fd, &st) < 0) {
 		cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading the archive");
 		return NULL;

@@ -107,7 +107,13 @@ PY
 
 	run_cpod rmi first
 	run_cpod load -i "$WORK/a.tar"
-	is "$output" "Loaded image: localhost/first:latest"
+	# podman's copy steps on stderr, then the names.
+	is "$output" "Getting image source signatures
+Copying blob sha256:$layer
+Copying config sha256:$cfg
+Writing manifest to image destination
+Storing signatures
+Loaded image: localhost/first:latest"
 	run_cpod images --no-trunc --format '{{.ID}} {{.Names}}'
 	is "$output" "sha256:$cfg \[localhost/first:latest\]"
 	is "$(image_file first etc/hello)" one "file content after the round trip"
@@ -143,12 +149,12 @@ PY
 	local before
 	before=$(all_images)
 	run_cpod rmi one two
-	run_cpod load -i "$WORK/multi.tar"
+	run_cpod load -q -i "$WORK/multi.tar"
 	is "$output" "Loaded image: localhost/one:latest
 Loaded image: localhost/two:latest"
 	is "$(all_images)" "$before" "both images back"
 	is "$(image_file two etc/hello)" two
-	run_cpod load -i "$WORK/tags.tar"
+	run_cpod load -q -i "$WORK/tags.tar"
 	is "$output" "Loaded image: localhost/one:latest
 Loaded image: localhost/alias:v1"
 	run_cpod images --format '{{.Repository}}:{{.Tag}}' --sort repository
@@ -163,7 +169,7 @@ Loaded image: localhost/alias:v1"
 	runx tar -xOf "$WORK/id.tar" manifest.json
 	[[ $output == *'"RepoTags":[]'* ]] || die "manifest.json: $output"
 	run_cpod rmi byid
-	run_cpod load -i "$WORK/id.tar"
+	run_cpod load -q -i "$WORK/id.tar"
 	is "$output" "Loaded image: sha256:$id"
 }
 
@@ -191,7 +197,7 @@ Loaded image: localhost/alias:v1"
 		"docker-archive:$WORK/sk.tar:cpod-test/layers:latest"
 	local cfg
 	cfg=$(fixture_skopeo inspect --config --raw "docker-archive:$WORK/sk.tar" | sha256sum | cut -d' ' -f1)
-	run_cpod load -i "$WORK/sk.tar"
+	run_cpod load -q -i "$WORK/sk.tar"
 	is "$output" "Loaded image: docker.io/cpod-test/layers:latest"
 	is "$(cpod_raw images -q --no-trunc)" "sha256:$cfg" "the ID is skopeo's config digest"
 	is "$(image_file cpod-test/layers data/kept.txt)" "$(image_file cpod-test/layers data/link-relative)"
@@ -312,7 +318,7 @@ tamper() {
 	sed -i "s|\"$layer\"|\"abc/layer.tar\"|" "$WORK/l/manifest.json"
 	(cd "$WORK/l" && tar -czf "$WORK/legacy.tar.gz" .)
 	cpod_raw rmi legacy >/dev/null
-	run_cpod load -i "$WORK/legacy.tar.gz"
+	run_cpod load -q -i "$WORK/legacy.tar.gz"
 	is "$output" "Loaded image: localhost/legacy:latest"
 	is "$(cpod_raw images -q --no-trunc legacy)" "$id"
 }
@@ -334,7 +340,7 @@ tamper() {
 	[[ $output == *'"org.opencontainers.image.ref.name":"localhost/ocirt:latest"'* ]] ||
 		die "index.json: $output"
 	run_cpod rmi ocirt
-	run_cpod load -i "$WORK/o.tar"
+	run_cpod load -q -i "$WORK/o.tar"
 	is "$output" "Loaded image: localhost/ocirt:latest"
 	is "$(cpod_raw images -q --no-trunc ocirt)" "$id" "same image ID"
 	run_cpod image inspect --format '{{.ManifestType}}' ocirt
@@ -358,7 +364,7 @@ tamper() {
 			"oci-archive:$WORK/sk.tar:cpod-test/oci:x"
 		cfg=$(fixture_skopeo inspect --config --raw "oci-archive:$WORK/sk.tar" |
 			sha256sum | cut -d' ' -f1)
-		run_cpod load -i "$WORK/sk.tar"
+		run_cpod load -q -i "$WORK/sk.tar"
 		is "$output" "Loaded image: localhost/cpod-test/oci:x"
 		is "$(cpod_raw images -q --no-trunc cpod-test/oci:x)" "sha256:$cfg"
 		is "$(image_file cpod-test/oci:x bin/busybox | sha256sum)" \

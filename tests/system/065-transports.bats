@@ -154,7 +154,7 @@ tmp_is_empty() {
 	is "$(json "$WORK/u/blobs/sha256/${m#sha256:}" '.layers[0].mediaType')" \
 		"application/vnd.oci.image.layer.v1.tar"
 	run_cpod rmi one
-	run_cpod load -i "$WORK/od"
+	run_cpod load -q -i "$WORK/od"
 	is "$output" "Loaded image: localhost/one:latest"
 	is "$(image_id one)" "$id" "same ID through oci-dir"
 	tmp_is_empty
