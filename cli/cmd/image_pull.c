@@ -1,18 +1,22 @@
-/* cpod pull / cpod image pull: an image from a registry into the store.  As podman 4.3 does
- * without a terminal, the copy steps go to stderr unless -q, and the image ID (64 hex digits)
- * to stdout. */
+/* cpod pull / cpod image pull: an image from a registry into the store.  As podman 4.3 does,
+ * the copy steps go to stderr unless -q (as lines, or with per-blob progress bars when stderr
+ * is a terminal), and the image ID (64 hex digits) to stdout; with -a, one ID per tag, each
+ * as soon as that image is stored. */
 #include "commands.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "progress.h"
 #include "common/cleanup.h"
 #include "common/timeparse.h"
 #include "common/xalloc.h"
 #include "common/banned.h"
 
 struct pull_opts {
+	bool all_tags;
 	const char *arch;
 	const char *authfile;
 	const char *cert_dir;
@@ -28,6 +32,8 @@ struct pull_opts {
 };
 
 const cli_option cmd_image_pull_options[] = {
+	{ "all-tags", 'a', CLI_BOOL(struct pull_opts, all_tags),
+	  .help = "All tagged images in the repository will be pulled" },
 	{ "arch", 0, CLI_STRING(struct pull_opts, arch), .argname = "ARCH",
 	  .help = "Use ARCH instead of the architecture of the machine for choosing images" },
 	{ "authfile", 0, CLI_STRING(struct pull_opts, authfile),
@@ -59,6 +65,32 @@ const cli_option cmd_image_pull_options[] = {
 static void print_progress(void *data, const char *line)
 {
 	fprintf(stderr, "%s\n", line);
+}
+
+/* -a: each image's ID as soon as it is stored (below the bars of its pull, if any). */
+static void print_pulled(void *data, const char *name, const char *id)
+{
+	if (data)
+		cli_progress_finish(data);
+	printf("%s\n", id);
+	fflush(stdout);
+}
+
+/* Bars on a terminal, podman's lines otherwise; nothing with -q.  *ret_bars: the display
+ * (NULL without a terminal). */
+static void set_progress(const struct pull_opts *o, cpod_pull_opts *po, cli_progress **ret_bars)
+{
+	*ret_bars = NULL;
+	if (o->quiet)
+		return;
+	if (!isatty(STDERR_FILENO)) {
+		po->progress = print_progress;
+		return;
+	}
+	*ret_bars = cli_progress_new(stderr, STDERR_FILENO, 0);
+	po->progress = cli_progress_line;
+	po->blob_progress = cli_progress_blob;
+	po->progress_data = *ret_bars;
 }
 
 /* --platform OS/ARCH[/VARIANT] into its parts (pointing into *copy, which the caller frees). */
@@ -98,6 +130,7 @@ int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 {
 	const struct pull_opts *o = opts;
 	_cleanup_free_ char *platform = NULL, *id = NULL;
+	_cleanup_(cli_progress_freep) cli_progress *bars = NULL;
 	const char *os, *arch, *variant;
 	int64_t delay_ns = 0;
 	cpod_runtime *rt;
@@ -119,17 +152,22 @@ int cmd_image_pull(cli_ctx *ctx, void *opts, int argc, char **argv, cpod_error *
 		.signature_policy = o->signature_policy,
 		.retries = o->retry > 100 ? 100 : (int)o->retry,
 		.retry_delay_ms = o->retry_delay ? (int)(delay_ns / 1000000) : -1,
-		.progress = o->quiet ? NULL : print_progress,
+		.all_tags = o->all_tags,
+		.pulled = o->all_tags ? print_pulled : NULL,
 	};
 	rt = cli_runtime(ctx, err);
 	if (!rt)
 		return -1;
+	set_progress(o, &po, &bars);
 	for (int i = 0; i < argc; i++) {
 		po.reference = argv[i];
 		id = cpod_image_pull(rt, &po, err);
 		if (!id)
-			return -1;
-		printf("%s\n", id);
+			return -1; /* the bars are left on screen above the error */
+		if (bars)
+			cli_progress_finish(bars);
+		if (!o->all_tags)
+			printf("%s\n", id);
 		fflush(stdout);
 		free(TAKE_PTR(id));
 	}

@@ -10,6 +10,7 @@
 #define CPOD_IMAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cpod/error.h>
 #include <cpod/export.h>
@@ -48,6 +49,42 @@ CPOD_EXPORT char *cpod_image_import(cpod_runtime *rt, const cpod_import_opts *op
 
 typedef void (*cpod_pull_progress_fn)(void *data, const char *line);
 
+/* cpod_pull_blob_progress.state: a blob is STARTED (or SKIPPED), then RECEIVING any number of
+ * times, then DONE; a failed pull stops without DONE. */
+typedef enum {
+	CPOD_PULL_BLOB_STARTED = 1, /* to be downloaded (current is 0) */
+	CPOD_PULL_BLOB_RECEIVING,   /* bytes arriving: current so far */
+	CPOD_PULL_BLOB_DONE,	    /* downloaded, checked and extracted (current is total) */
+	CPOD_PULL_BLOB_SKIPPED,	    /* the store has the layer: nothing is downloaded */
+} cpod_pull_blob_state;
+
+/* One blob of a pull as cpod_pull_opts.blob_progress sees it; lives for the call only. */
+typedef struct {
+	const char *digest;	    /* "sha256:<hex>" */
+	int config;		    /* 1: the image's config, 0: a layer */
+	int index;		    /* a layer's place in the manifest, 0 the bottom; -1 config */
+	cpod_pull_blob_state state; /* what happened */
+	int64_t current;	    /* compressed bytes received so far */
+	int64_t total;		    /* the blob's size from the manifest; <= 0: unknown */
+} cpod_pull_blob_progress;
+
+/* Byte progress of a pull's blobs, for progress bars (podman's on a terminal).  With it set,
+ * the line callback no longer gets the "Copying blob ..." and "Copying config ..." lines (the
+ * other lines stay), and the blobs come here instead: every layer STARTED or SKIPPED in the
+ * manifest's order once the manifest and config are read, then for each layer downloading
+ * RECEIVING on its first bytes and then at most every 100 ms, and its DONE, in whatever order
+ * the parallel downloads make; then the config's STARTED and DONE, before "Writing manifest to
+ * image destination".  Calls come from the thread that called cpod_image_pull() and from the
+ * download threads, but never two at once (the library serialises them, with the line
+ * callback too), so the callback needs no lock of its own; it must return quickly, as the
+ * download waits for it.  Gets progress_data. */
+typedef void (*cpod_pull_blob_fn)(void *data, const cpod_pull_blob_progress *p);
+
+/* Called with each image a pull stored, on the calling thread: the name it was pulled as
+ * ("registry/repo:tag"; the reference as given for a local transport) and its ID (64 hex
+ * digits); both live for the call only.  Gets progress_data. */
+typedef void (*cpod_pull_image_fn)(void *data, const char *name, const char *id);
+
 typedef struct {
 	size_t struct_size;    /* sizeof(cpod_pull_opts) */
 	const char *reference; /* "busybox", "quay.io/x/y:tag", "docker://...", "x@sha256:..." */
@@ -62,10 +99,17 @@ typedef struct {
 					   1 s doubling up to 60 s */
 	cpod_pull_progress_fn progress; /* may be NULL */
 	void *progress_data;
+	/* Appended later: a caller built against an older header leaves them zero. */
+	cpod_pull_blob_fn blob_progress; /* byte progress instead of "Copying" lines; may be NULL */
+	int all_tags; /* -a: every tag of the repository, each stored as it is pulled; the
+			 reference must have no tag or digest (CPOD_ERR_INVALID) */
+	cpod_pull_image_fn pulled; /* each image stored (every tag with all_tags); may be NULL */
 } cpod_pull_opts;
 
 /* `cpod pull`: resolves the reference (short names through registries.conf), downloads the
- * image and stores it.  Returns the image ID (64 hex digits; caller frees).  Errors:
+ * image and stores it.  Returns the image ID (64 hex digits; caller frees); with all_tags, the
+ * last tag's (the tags come from the first candidate registry that lists them, and are pulled
+ * in the registry's order; a repository without tags is CPOD_ERR_NOT_FOUND).  Errors:
  * CPOD_ERR_INVALID for a bad reference, a refused policy or an unsupported transport,
  * CPOD_ERR_AUTH when the registry refuses the credentials, CPOD_ERR_NOT_FOUND for an unknown
  * manifest, CPOD_ERR_REGISTRY for a digest or size mismatch, CPOD_ERR_SYSTEM for network

@@ -106,10 +106,16 @@ char *cpod_image_pull(cpod_runtime *rt, const cpod_pull_opts *opts, cpod_error *
 		.parallel_copies = (int)rt->cc->image_parallel_copies,
 		.progress = o.progress,
 		.progress_data = o.progress_data,
+		.blob_progress = o.blob_progress,
+		.pulled = o.pulled,
+		.all_tags = o.all_tags,
 	};
-	if (image_transport_is_local(o.reference)) {
+	/* with all_tags, image_pull() refuses the local transports as podman does */
+	if (!o.all_tags && image_transport_is_local(o.reference)) {
 		if (pull_local(rt, s, &o, &id, err) < 0)
 			return NULL;
+		if (o.pulled)
+			o.pulled(o.progress_data, o.reference, id);
 		return id;
 	}
 	if (image_pull(s, &po, &id, err) < 0)

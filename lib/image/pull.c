@@ -15,6 +15,7 @@
 #include "common/timeparse.h"
 #include "common/xalloc.h"
 #include "config/auth.h"
+#include "image/blobcache.h"
 #include "image/image_config.h"
 #include "image/manifest.h"
 #include "image/policy.h"
@@ -202,10 +203,33 @@ static int pull_image_layers(const pull_ctx *c, registry_client *rc, const char 
 		.cfg = cfg,
 		.parallel = c->o->parallel_copies,
 		.progress = c->o->progress,
+		.blob_progress = c->o->blob_progress,
 		.progress_data = c->o->progress_data,
 	};
 
 	return pull_layers(&lo, ret_top, ret_size, made, err);
+}
+
+/* The config, once the layers are in: podman's line, or its blob events. */
+static void report_config(const pull_ctx *c, const manifest_descriptor *d, size_t len)
+{
+	cpod_pull_blob_progress p = {
+		.digest = d->digest,
+		.config = 1,
+		.index = -1,
+		.state = CPOD_PULL_BLOB_STARTED,
+		.total = d->size,
+	};
+
+	if (!c->o->blob_progress) {
+		progress(c, "Copying config %s", d->digest);
+		return;
+	}
+	/* no download thread runs any more: nothing to serialise with */
+	c->o->blob_progress(c->o->progress_data, &p);
+	p.state = CPOD_PULL_BLOB_DONE;
+	p.current = d->size > 0 ? d->size : (int64_t)len;
+	c->o->blob_progress(c->o->progress_data, &p);
 }
 
 /* ---- the image ---- */
@@ -287,12 +311,13 @@ static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, 
 		*c->layers_failed = true;
 		return -1;
 	}
-	progress(c, "Copying config %s", pm->m->config.digest);
+	report_config(c, &pm->m->config, config.len);
 	progress(c, "Writing manifest to image destination");
 	if (register_image(c, name, pm, &config, cfg, top, size, id, err) < 0) {
 		remove_layers(c->s, &made);
 		return -1;
 	}
+	blobcache_note_pull(c->s, registry_client_host(rc), repo, pm->m, cfg);
 	progress(c, "Storing signatures");
 	*ret_id = xstrdup(id);
 	return 0;
@@ -419,8 +444,11 @@ static int resolve_and_pull(pull_ctx *c, const char *ref, char **ret_id, cpod_er
 		cpod_error *e = NULL;
 
 		progress(c, "Trying to pull %s...", cands[i]);
-		if (pull_with_retries(c, cands[i], ret_id, &e) == 0)
+		if (pull_with_retries(c, cands[i], ret_id, &e) == 0) {
+			if (c->o->pulled)
+				c->o->pulled(c->o->progress_data, cands[i], *ret_id);
 			return 0;
+		}
 		if (n == 1) {
 			*err = e;
 			return cpod_err_prefix(err, "initializing source docker://%s", cands[i]);
@@ -433,9 +461,140 @@ static int resolve_and_pull(pull_ctx *c, const char *ref, char **ret_id, cpod_er
 			errors.s);
 }
 
+/* ---- all tags ---- */
+
+/* A tag as the distribution spec allows it: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+static bool tag_valid(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = t[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* The tags of one source's repository, appended to tags only when the whole list came. */
+static int list_source_tags(const pull_ctx *c, const char *source, const registry_endpoint *ep,
+			    strv *tags, cpod_error **err)
+{
+	_cleanup_reference_ image_reference *src = NULL;
+	_cleanup_(registry_client_freep) registry_client *rc = NULL;
+	_cleanup_strv_ strv got = STRV_INIT;
+
+	if (reference_parse(source, &src, err) < 0 || client_for(c, src, ep, &rc, err) < 0 ||
+	    registry_list(rc, src->path, &got, err) < 0)
+		return -1;
+	for (size_t i = 0; i < got.n; i++)
+		strv_push(tags, got.v[i]);
+	return 0;
+}
+
+/* The tags of a candidate's repository from its first source (mirror or primary) that lists
+ * them; name is the candidate, tagged. */
+static int list_candidate_tags(const pull_ctx *c, const char *name, strv *tags, cpod_error **err)
+{
+	const registry_entry *e = registries_find(c->conf, name);
+	registry_pull_source *srcs = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (e && e->blocked)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+				"registry '%s' is blocked in registries.conf", e->prefix);
+	if (registries_pull_sources(e, name, &srcs, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r < 0; i++) {
+		if (i > 0) {
+			log_debug("listing tags on a mirror failed: %s", cpod_error_message(*err));
+			cpod_error_freep(err);
+		}
+		r = list_source_tags(c, srcs[i].reference, srcs[i].endpoint, tags, err);
+	}
+	registry_pull_sources_free(srcs, n);
+	return r;
+}
+
+/* The tags of the first candidate that lists them; *ret_repo: its name, untagged. */
+static int list_tags(const pull_ctx *c, char **cands, char **ret_repo, strv *tags, cpod_error **err)
+{
+	_cleanup_buf_ buf errors = BUF_INIT;
+	size_t n = strv_length(cands);
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_reference_ image_reference *r = NULL;
+		cpod_error *e = NULL;
+
+		if (reference_parse(cands[i], &r, err) < 0)
+			return -1;
+		if (list_candidate_tags(c, cands[i], tags, &e) == 0) {
+			*ret_repo = reference_name(r, false);
+			return 0;
+		}
+		if (n == 1) {
+			*err = e;
+			return -1;
+		}
+		buf_addf(&errors, "%s* %s", i ? "; " : "", cpod_error_message(e));
+		cpod_error_free(e);
+	}
+	return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%zu errors occurred while listing tags: %s", n,
+			errors.s);
+}
+
+/* podman pull -a: every tag of the repository ref names (no tag or digest; checked), pulled
+ * one after the other. */
+static int pull_all_tags(pull_ctx *c, const char *ref, char **ret_id, cpod_error **err)
+{
+	_cleanup_(strv_freep) char **cands = NULL;
+	_cleanup_strv_ strv tags = STRV_INIT;
+	_cleanup_free_ char *repo = NULL, *id = NULL;
+
+	if (image_pull_candidates(ref, c->conf, &cands, err) < 0 ||
+	    list_tags(c, cands, &repo, &tags, err) < 0)
+		return -1;
+	if (!tags.n)
+		return cpod_err(err, CPOD_ERR_NOT_FOUND, 0, "repository '%s' has no tags", repo);
+	for (size_t i = 0; i < tags.n; i++) {
+		_cleanup_free_ char *name = xasprintf("%s:%s", repo, tags.v[i]);
+
+		if (!tag_valid(tags.v[i]))
+			return cpod_err(err, CPOD_ERR_REGISTRY, 0,
+					"creating tagged reference (name %s, tag %s): invalid tag "
+					"format",
+					repo, tags.v[i]);
+		free(TAKE_PTR(id));
+		if (resolve_and_pull(c, name, &id, err) < 0)
+			return -1;
+	}
+	*ret_id = TAKE_PTR(id);
+	return 0;
+}
+
+/* The repository of pull -a: rest must have no tag or digest; a docker:// one is normalised
+ * (docker.io/library/...), never searched. */
+static int all_tags_repository(const char *rest, bool normalise, char **ret, cpod_error **err)
+{
+	_cleanup_reference_ image_reference *r = NULL;
+
+	if (reference_parse(rest, &r, err) < 0)
+		return -1;
+	if (r->tag || r->digest)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "tag can't be used with --all-tags/-a");
+	*ret = normalise ? reference_name(r, false) : xstrdup(rest);
+	return 0;
+}
+
 int image_pull(store *s, const image_pull_opts *o, char **ret_id, cpod_error **err)
 {
 	_cleanup_(policy_freep) image_policy *policy = NULL;
+	_cleanup_free_ char *repo = NULL;
 	registries_conf_opts rco = { .path = o->registries_conf };
 	bool layers_failed = false;
 	pull_ctx c = { .s = s, .o = o, .layers_failed = &layers_failed };
@@ -445,15 +604,23 @@ int image_pull(store *s, const image_pull_opts *o, char **ret_id, cpod_error **e
 
 	if (reference_split_transport(o->reference, &t, &rest, err) < 0)
 		return -1;
+	if (o->all_tags && t != TRANSPORT_NONE && t != TRANSPORT_DOCKER)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"pulling all tags is not supported for %s transport",
+				reference_transport_name(t));
 	if (t != TRANSPORT_NONE && t != TRANSPORT_DOCKER)
 		return cpod_err(err, CPOD_ERR_INVALID, 0,
 				"pulling '%s': the %s transport is not supported yet", o->reference,
 				reference_transport_name(t));
+	if (o->all_tags && all_tags_repository(rest, t == TRANSPORT_DOCKER, &repo, err) < 0)
+		return -1;
 	if (policy_load(o->signature_policy, NULL, &policy, err) < 0 ||
 	    registries_conf_load(&rco, &c.conf, err) < 0)
 		return -1;
 	c.policy = policy;
-	if (t == TRANSPORT_DOCKER) {
+	if (o->all_tags) {
+		r = pull_all_tags(&c, repo, ret_id, err);
+	} else if (t == TRANSPORT_DOCKER) {
 		/* docker://NAME is normalised (docker.io/library/...), never searched. */
 		strv q = STRV_INIT;
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include <cpod/error.h>
+#include <cpod/image.h>
 
 #include "config/registries_conf.h"
 #include "storage/store.h"
@@ -40,10 +41,17 @@ typedef struct {
 	int retry_delay_ms;		 /* between attempts; < 0: 1 s doubling (podman's) */
 	int parallel_copies;		 /* blobs downloaded at once; <= 0: 6 */
 	image_pull_progress_fn progress; /* may be NULL */
-	void *progress_data;
+	void *progress_data;		 /* for the three callbacks */
+	cpod_pull_blob_fn blob_progress; /* may be NULL; as cpod_pull_opts' (include/cpod/image.h) */
+	cpod_pull_image_fn pulled;	 /* each image stored; may be NULL */
+	bool all_tags;			 /* every tag of the repository (podman pull -a) */
 } image_pull_opts;
 
-/* Pulls o->reference; *ret_id: the image ID (64 hex, caller frees). */
+/* Pulls o->reference; *ret_id: the image ID (64 hex, caller frees).  With o->all_tags the
+ * reference names a repository (a tag or digest is CPOD_ERR_INVALID): its tags are listed by
+ * the first candidate (source) that answers, then each "repository:tag" is pulled as above, in
+ * the registry's order, stopping at the first failure; *ret_id is the last one's.  Without
+ * tags: CPOD_ERR_NOT_FOUND. */
 int image_pull(store *s, const image_pull_opts *o, char **ret_id, cpod_error **err);
 
 /* The candidates for reference, fully qualified with a tag or digest, in the order to try

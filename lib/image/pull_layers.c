@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -14,13 +15,24 @@
 #include "image/pull_layers.h"
 #include "common/banned.h"
 
+/* Where blob events go (o->blob_progress): one call at a time, from any thread. */
+typedef struct {
+	cpod_pull_blob_fn fn;
+	void *data;
+	pthread_mutex_t lock;
+} blob_reporter;
+
 /* One layer to download. */
 typedef struct {
 	const manifest_descriptor *desc;
 	const char *diff_id;
+	int index; /* in the manifest */
 	store_stage *stage;
 	bool finished;	 /* under the queue's lock */
 	cpod_error *err; /* its failure, once finished */
+	/* only the thread running the job touches these */
+	int64_t received;	/* compressed bytes so far */
+	int64_t next_report_ms; /* the next RECEIVING event not before then */
 } layer_job;
 
 typedef struct {
@@ -31,6 +43,7 @@ typedef struct {
 	pthread_mutex_t lock;
 	pthread_cond_t done; /* a job finished */
 	atomic_bool cancel;  /* a job failed: the others stop */
+	blob_reporter *rep;  /* NULL: no blob events */
 } job_queue;
 
 typedef struct {
@@ -56,22 +69,88 @@ static void progress(const pull_layers_opts *o, const char *fmt, ...)
 	o->progress(o->progress_data, line);
 }
 
+static void blob_report(blob_reporter *rep, const manifest_descriptor *d, int index,
+			cpod_pull_blob_state state, int64_t current)
+{
+	cpod_pull_blob_progress p = {
+		.digest = d->digest,
+		.index = index,
+		.state = state,
+		.current = current,
+		.total = d->size,
+	};
+
+	pthread_mutex_lock(&rep->lock);
+	rep->fn(rep->data, &p);
+	pthread_mutex_unlock(&rep->lock);
+}
+
+/* A layer listed before the downloads: an event, or podman's line without a terminal. */
+static void report_listed(const pull_layers_opts *o, blob_reporter *rep,
+			  const manifest_descriptor *d, int index, bool skipped)
+{
+	if (rep)
+		blob_report(rep, d, index,
+			    skipped ? CPOD_PULL_BLOB_SKIPPED : CPOD_PULL_BLOB_STARTED, 0);
+	else if (skipped)
+		progress(o, "Copying blob %s skipped: already exists", d->digest);
+	else
+		progress(o, "Copying blob %s", d->digest);
+}
+
+static void report_done(blob_reporter *rep, const layer_job *j)
+{
+	if (rep)
+		blob_report(rep, j->desc, j->index, CPOD_PULL_BLOB_DONE,
+			    j->desc->size > 0 ? j->desc->size : j->received);
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	/* the coarse clock is cheap enough to read after every block received */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- one job ---- */
 
 /* The blob as the decompressor reads it: a read fails once another layer failed. */
 typedef struct {
 	registry_blob *blob;
 	atomic_bool *cancel; /* may be NULL */
+	layer_job *job;
+	blob_reporter *rep; /* may be NULL */
 } job_source;
+
+/* Counts the bytes received and reports them, on the first block and then at most every
+ * PULL_LAYERS_PROGRESS_MS. */
+static void source_count(job_source *src, ssize_t n)
+{
+	layer_job *j = src->job;
+	int64_t now;
+
+	j->received += n;
+	now = monotonic_ms();
+	if (now < j->next_report_ms)
+		return;
+	j->next_report_ms = now + PULL_LAYERS_PROGRESS_MS;
+	blob_report(src->rep, j->desc, j->index, CPOD_PULL_BLOB_RECEIVING, j->received);
+}
 
 static ssize_t source_read(void *cb, void *p, size_t len, cpod_error **err)
 {
 	job_source *src = cb;
+	ssize_t n;
 
 	/* CPOD_ERR_STATE marks what failed because of another failure (see pick_error()) */
 	if (src->cancel && atomic_load(src->cancel))
 		return cpod_err(err, CPOD_ERR_STATE, ECANCELED, "stopped: another layer failed");
-	return registry_blob_read(src->blob, p, len, err);
+	n = registry_blob_read(src->blob, p, len, err);
+	if (n > 0 && src->rep)
+		source_count(src, n);
+	return n;
 }
 
 /* After a failed apply: a blob that does not match its digest explains a decompression or tar
@@ -94,13 +173,13 @@ static void report_blob_mismatch(registry_blob *blob, cpod_error **err)
 
 /* Downloads the job's blob into its stage; on any thread. */
 static int run_job(registry_client *rc, const char *repo, layer_job *j, atomic_bool *cancel,
-		   cpod_error **err)
+		   blob_reporter *rep, cpod_error **err)
 {
 	_cleanup_(registry_blob_closep) registry_blob *blob = NULL;
 	_cleanup_(decompressor_freep) decompressor *d = NULL;
 	const manifest_descriptor *l = j->desc;
 	manifest_compression comp;
-	job_source src = { .cancel = cancel };
+	job_source src = { .cancel = cancel, .job = j, .rep = rep };
 
 	if (manifest_layer_compression(l->media_type, &comp, err) < 0)
 		return cpod_err_prefix(err, "layer %s", l->digest);
@@ -114,6 +193,7 @@ static int run_job(registry_client *rc, const char *repo, layer_job *j, atomic_b
 			report_blob_mismatch(blob, err);
 		return cpod_err_prefix(err, "writing blob %s", l->digest);
 	}
+	report_done(rep, j);
 	return 0;
 }
 
@@ -137,7 +217,7 @@ static void *worker_main(void *arg)
 		j = &q->jobs[q->next++];
 		pthread_mutex_unlock(&q->lock);
 
-		r = run_job(w->rc, q->repo, j, &q->cancel, &e);
+		r = run_job(w->rc, q->repo, j, &q->cancel, q->rep, &e);
 
 		pthread_mutex_lock(&q->lock);
 		j->finished = true;
@@ -222,6 +302,7 @@ typedef struct {
 	char *parent; /* the top so far */
 	int64_t size;
 	strv *made;
+	blob_reporter *rep; /* NULL: progress lines instead of blob events */
 } chain;
 
 static int commit_job(const pull_layers_opts *o, layer_job *j, chain *c, cpod_error **err)
@@ -293,7 +374,8 @@ static int run_sequential(const pull_layers_opts *o, job_queue *q, chain *c, cpo
 
 		if (store_layer_stage_begin(o->s, c->parent, NULL, j->diff_id, &j->stage, err) <
 			    0 ||
-		    run_job(o->rc, o->repo, j, NULL, err) < 0 || commit_job(o, j, c, err) < 0)
+		    run_job(o->rc, o->repo, j, NULL, c->rep, err) < 0 ||
+		    commit_job(o, j, c, err) < 0)
 			return -1;
 		store_layer_stage_free(TAKE_PTR(j->stage));
 	}
@@ -314,7 +396,7 @@ static size_t skip_present(const pull_layers_opts *o, chain *c)
 		if (meta_layer_find_by_diff_id(md, o->cfg->diff_ids.v[i], c->parent, &have, NULL) <
 		    0)
 			break;
-		progress(o, "Copying blob %s skipped: already exists", o->m->layers[i].digest);
+		report_listed(o, c->rep, &o->m->layers[i], (int)i, true);
 		free(c->parent);
 		c->parent = xstrdup(have->id);
 		c->size += have->uncompressed_size > 0 ? have->uncompressed_size : 0;
@@ -363,7 +445,7 @@ static void queue_release(job_queue *q)
 
 static int pull_missing(const pull_layers_opts *o, size_t first, chain *c, cpod_error **err)
 {
-	job_queue q = { .repo = o->repo, .n = o->m->n_layers - first };
+	job_queue q = { .repo = o->repo, .n = o->m->n_layers - first, .rep = c->rep };
 	int r;
 
 	pthread_mutex_init(&q.lock, NULL);
@@ -373,7 +455,8 @@ static int pull_missing(const pull_layers_opts *o, size_t first, chain *c, cpod_
 	for (size_t i = 0; i < q.n; i++) {
 		q.jobs[i].desc = &o->m->layers[first + i];
 		q.jobs[i].diff_id = o->cfg->diff_ids.v[first + i];
-		progress(o, "Copying blob %s", q.jobs[i].desc->digest);
+		q.jobs[i].index = (int)(first + i);
+		report_listed(o, c->rep, q.jobs[i].desc, q.jobs[i].index, false);
 	}
 	r = check_media_types(&q, err);
 	if (r < 0)
@@ -389,15 +472,21 @@ static int pull_missing(const pull_layers_opts *o, size_t first, chain *c, cpod_
 int pull_layers(const pull_layers_opts *o, char **ret_top, int64_t *ret_size, strv *made,
 		cpod_error **err)
 {
-	chain c = { .made = made };
+	blob_reporter rep = { .fn = o->blob_progress, .data = o->progress_data };
+	chain c = { .made = made, .rep = o->blob_progress ? &rep : NULL };
 	size_t first;
+	int r = 0;
 
 	if (o->cfg->diff_ids.n != o->m->n_layers)
 		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
 				"image in %s has %zu layers but its config lists %zu diffIDs",
 				o->repo, o->m->n_layers, o->cfg->diff_ids.n);
+	pthread_mutex_init(&rep.lock, NULL);
 	first = skip_present(o, &c);
-	if (first < o->m->n_layers && pull_missing(o, first, &c, err) < 0) {
+	if (first < o->m->n_layers)
+		r = pull_missing(o, first, &c, err);
+	pthread_mutex_destroy(&rep.lock);
+	if (r < 0) {
 		free(c.parent);
 		return -1;
 	}

@@ -15,7 +15,10 @@
  *
  * Progress lines ("Copying blob sha256:..." for each layer, "... skipped: already exists" for
  * the ones the store has) are all given on the calling thread, in the manifest's order, before
- * the downloads start.
+ * the downloads start.  With blob_progress set they are not: each layer is STARTED or SKIPPED
+ * instead, on the calling thread before the downloads start, then RECEIVING (from the thread
+ * downloading it, at most every PULL_LAYERS_PROGRESS_MS and on its first bytes) and DONE once
+ * extracted.  One mutex makes the calls one at a time.
  */
 #ifndef CPOD_IMAGE_PULL_LAYERS_H
 #define CPOD_IMAGE_PULL_LAYERS_H
@@ -23,6 +26,7 @@
 #include <stdint.h>
 
 #include <cpod/error.h>
+#include <cpod/image.h>
 
 #include "common/strv.h"
 #include "image/image_config.h"
@@ -32,6 +36,8 @@
 
 /* Blobs downloaded at once by default (podman's). */
 #define PULL_LAYERS_DEFAULT_PARALLEL 6
+/* The least time between two RECEIVING events of one blob. */
+#define PULL_LAYERS_PROGRESS_MS 100
 
 typedef void (*pull_layers_progress_fn)(void *data, const char *line);
 
@@ -43,7 +49,8 @@ typedef struct {
 	const image_config *cfg;
 	int parallel;			  /* <= 0: PULL_LAYERS_DEFAULT_PARALLEL */
 	pull_layers_progress_fn progress; /* may be NULL */
-	void *progress_data;
+	cpod_pull_blob_fn blob_progress;  /* may be NULL; replaces the "Copying blob" lines */
+	void *progress_data;		  /* for both */
 } pull_layers_opts;
 
 /* Pulls every layer of o->m; *ret_top gets the top layer's id (NULL for an image without

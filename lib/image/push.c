@@ -8,15 +8,16 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/json.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "config/auth.h"
 #include "config/registries_conf.h"
+#include "image/blobcache.h"
+#include "image/compress.h"
 #include "image/image_config.h"
 #include "image/local.h"
 #include "image/push.h"
@@ -24,7 +25,8 @@
 #include "image/registry.h"
 #include "common/banned.h"
 
-#define CHUNK (128u << 10)
+/* Blobs of the cache tried for one layer before compressing it (containers/image's number). */
+#define REUSE_ATTEMPTS 5
 #define PUSH_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static void progress(const image_push_opts *o, const char *fmt, ...)
@@ -43,130 +45,6 @@ static void progress(const image_push_opts *o, const char *fmt, ...)
 	o->progress(o->progress_data, line);
 }
 
-/* ---- compression ---- */
-
-typedef struct {
-	int out_fd;
-	digest_ctx *dg;
-	int64_t size;
-} sink;
-
-static int sink_write(sink *k, const void *p, size_t len, cpod_error **err)
-{
-	const char *q = p;
-
-	digest_update(k->dg, p, len);
-	k->size += (int64_t)len;
-	while (len) {
-		ssize_t n = write(k->out_fd, q, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "writing a compressed layer");
-		q += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Feeds len input bytes (len 0 with fin: the end) through the compressor into k. */
-typedef int (*compress_fn)(void *state, const void *in, size_t len, bool fin, sink *k,
-			   cpod_error **err);
-
-static int gzip_step(void *state, const void *in, size_t len, bool fin, sink *k, cpod_error **err)
-{
-	z_stream *z = state;
-	unsigned char out[CHUNK];
-	int zr;
-
-	z->next_in = (Bytef *)(uintptr_t)in;
-	z->avail_in = (uInt)len;
-	do {
-		z->next_out = out;
-		z->avail_out = sizeof(out);
-		zr = deflate(z, fin ? Z_FINISH : Z_NO_FLUSH);
-		if (zr == Z_STREAM_ERROR)
-			return cpod_err(err, CPOD_ERR_INTERNAL, 0, "gzip compression failed");
-		if (sink_write(k, out, sizeof(out) - z->avail_out, err) < 0)
-			return -1;
-	} while (z->avail_out == 0 || (fin && zr != Z_STREAM_END));
-	return 0;
-}
-
-static int zstd_step(void *state, const void *in, size_t len, bool fin, sink *k, cpod_error **err)
-{
-	ZSTD_inBuffer ib = { in, len, 0 };
-	unsigned char out[CHUNK];
-	size_t left;
-
-	do {
-		ZSTD_outBuffer ob = { out, sizeof(out), 0 };
-
-		left = ZSTD_compressStream2(state, &ob, &ib, fin ? ZSTD_e_end : ZSTD_e_continue);
-		if (ZSTD_isError(left))
-			return cpod_err(err, CPOD_ERR_INTERNAL, 0, "zstd compression failed: %s",
-					ZSTD_getErrorName(left));
-		if (sink_write(k, out, ob.pos, err) < 0)
-			return -1;
-	} while (fin ? left != 0 : ib.pos < ib.size);
-	return 0;
-}
-
-static int compress_loop(int in_fd, compress_fn step, void *state, sink *k, digest_ctx *in_dg,
-			 cpod_error **err)
-{
-	_cleanup_free_ char *p = xmalloc(CHUNK);
-
-	for (;;) {
-		ssize_t n = read(in_fd, p, CHUNK);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading a layer");
-		digest_update(in_dg, p, (size_t)n);
-		if (step(state, p, (size_t)n, n == 0, k, err) < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-	}
-}
-
-int image_push_compress(int in_fd, int out_fd, manifest_compression comp, char **ret_diff_id,
-			char **ret_digest, int64_t *ret_size, cpod_error **err)
-{
-	digest_ctx *in_dg = digest_init(DIGEST_SHA256);
-	sink k = { .out_fd = out_fd, .dg = digest_init(DIGEST_SHA256) };
-	z_stream z = { 0 };
-	ZSTD_CCtx *zc = NULL;
-	int r;
-
-	if (comp == COMPRESSION_ZSTD) {
-		zc = ZSTD_createCCtx();
-		if (!zc)
-			abort();
-		r = compress_loop(in_fd, zstd_step, zc, &k, in_dg, err);
-		ZSTD_freeCCtx(zc);
-	} else if (comp == COMPRESSION_GZIP) {
-		if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
-			abort();
-		r = compress_loop(in_fd, gzip_step, &z, &k, in_dg, err);
-		deflateEnd(&z);
-	} else {
-		r = cpod_err(err, CPOD_ERR_INVALID, 0, "unsupported compression for push");
-	}
-	if (r == 0) {
-		*ret_diff_id = digest_final(in_dg);
-		*ret_digest = digest_final(k.dg);
-		*ret_size = k.size;
-	}
-	digest_ctx_free(in_dg);
-	digest_ctx_free(k.dg);
-	return r;
-}
-
 /* ---- the push ---- */
 
 typedef struct {
@@ -175,6 +53,7 @@ typedef struct {
 	registry_client *rc;
 	const char *repo;
 	const char *layer_type;
+	blobcache *bc; /* may be NULL */
 } pusher;
 
 /* The image's layers, bottom first. */
@@ -209,12 +88,75 @@ static int tmpfile_in(const char *dir, cpod_error **err)
 	return fd;
 }
 
-/* Pushes one layer unless the registry has it; fills its descriptor and *ret_diff_id. */
-static int push_layer(pusher *p, const char *layer_id, manifest_descriptor *d, char **ret_diff_id,
-		      cpod_error **err)
+/* One blob the cache knows: used when the destination has it, else mounted when it was seen
+ * in another repository.  checked holds the digests the destination was asked about.  true
+ * (d filled) when it is used; a failure only means it is not (logged at debug level). */
+static bool try_candidate(pusher *p, const blobcache_candidate *c, strv *checked,
+			  manifest_descriptor *d)
+{
+	cpod_error *e = NULL;
+	int64_t size = -1;
+	int r = 0;
+
+	if (!strv_contains((const char *const *)checked->v, c->digest)) {
+		strv_push(checked, c->digest);
+		r = registry_blob_exists(p->rc, p->repo, c->digest, &size, &e);
+	}
+	if (r == 0 && !str_eq(c->repo, p->repo) && c->size >= 0) {
+		r = registry_blob_mount(p->rc, p->repo, c->digest, c->repo, &e);
+		if (r > 0)
+			log_debug("blob %s mounted from %s/%s into %s/%s", c->digest, c->registry,
+				  c->repo, c->registry, p->repo);
+	}
+	if (r < 0) {
+		log_debug("reusing blob %s: %s", c->digest, cpod_error_message(e));
+		cpod_error_free(e);
+		return false;
+	}
+	if (size < 0)
+		size = c->size;
+	if (r == 0 || size < 0)
+		return false;
+	d->digest = xstrdup(c->digest);
+	d->size = size;
+	d->media_type = xstrdup(p->layer_type);
+	return true;
+}
+
+/* Looks for a blob that decompresses to diff_id, compressed as asked, that the destination
+ * has or can mount (see try_candidate()); absent: a digest it is known not to have (may be
+ * NULL).  true when d was filled. */
+static bool reuse_blob(pusher *p, const char *diff_id, const char *absent, manifest_descriptor *d)
+{
+	_cleanup_strv_ strv checked = STRV_INIT;
+	blobcache_candidate *cands = NULL;
+	size_t n = blobcache_candidates(p->bc, diff_id, p->o->compression,
+					registry_client_host(p->rc), REUSE_ATTEMPTS, &cands);
+	bool used = false;
+
+	if (absent)
+		strv_push(&checked, absent);
+	for (size_t i = 0; i < n && !used; i++)
+		used = try_candidate(p, &cands[i], &checked, d);
+	blobcache_candidates_free(cands, n);
+	return used;
+}
+
+static void descriptor_clear(manifest_descriptor *d)
+{
+	free(d->media_type);
+	free(d->digest);
+	d->media_type = d->digest = NULL;
+}
+
+/* Compresses the layer and uploads it unless the registry has it (or a blob of the same
+ * content the cache knows, other than the one of tried, can be reused). */
+static int compress_and_push(pusher *p, const char *layer_id, const char *tried,
+			     manifest_descriptor *d, char **ret_diff_id, cpod_error **err)
 {
 	_cleanup_close_ int tar_fd = tmpfile_in(p->o->tmpdir, err);
 	_cleanup_close_ int out_fd = -1;
+	manifest_descriptor other = { 0 };
 	int r;
 
 	if (tar_fd < 0 || store_layer_diff(p->s, layer_id, tar_fd, err) < 0)
@@ -224,13 +166,19 @@ static int push_layer(pusher *p, const char *layer_id, manifest_descriptor *d, c
 		return -1;
 	if (lseek(tar_fd, 0, SEEK_SET) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "rewinding layer '%s'", layer_id);
-	if (image_push_compress(tar_fd, out_fd, p->o->compression, ret_diff_id, &d->digest,
-				&d->size, err) < 0)
+	if (compress_layer(tar_fd, out_fd, p->o->compression, ret_diff_id, &d->digest, &d->size,
+			   err) < 0)
 		return cpod_err_prefix(err, "compressing layer '%s'", layer_id);
 	d->media_type = xstrdup(p->layer_type);
-	r = registry_blob_exists(p->rc, p->repo, d->digest, err);
+	r = registry_blob_exists(p->rc, p->repo, d->digest, NULL, err);
 	if (r < 0)
 		return -1;
+	if (r == 0 && !str_eq(*ret_diff_id, tried) &&
+	    reuse_blob(p, *ret_diff_id, d->digest, &other)) {
+		descriptor_clear(d);
+		*d = other;
+		r = 1;
+	}
 	if (r > 0) {
 		progress(p->o, "Copying blob %s skipped: already exists", *ret_diff_id);
 		return 0;
@@ -239,6 +187,37 @@ static int push_layer(pusher *p, const char *layer_id, manifest_descriptor *d, c
 	if (lseek(out_fd, 0, SEEK_SET) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "rewinding layer '%s'", layer_id);
 	return registry_blob_upload(p->rc, p->repo, d->digest, out_fd, d->size, err);
+}
+
+/* Pushes one layer unless the registry has it or a blob the cache knows can be reused (it
+ * keeps the layer's diffID); fills its descriptor and *ret_diff_id. */
+static int push_layer(pusher *p, const char *layer_id, manifest_descriptor *d, char **ret_diff_id,
+		      cpod_error **err)
+{
+	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+	if (store_layer_get(p->s, layer_id, &l, err) < 0)
+		return -1;
+	if (l->diff_id && reuse_blob(p, l->diff_id, NULL, d)) {
+		*ret_diff_id = xstrdup(l->diff_id);
+		progress(p->o, "Copying blob %s skipped: already exists", l->diff_id);
+		return 0;
+	}
+	return compress_and_push(p, layer_id, l->diff_id, d, ret_diff_id, err);
+}
+
+/* Remembers where the layers went, for the next push. */
+static void record_pushed(pusher *p, const manifest_descriptor *layers, const strv *diff_ids)
+{
+	_cleanup_free_ blobcache_blob *blobs = xcalloc(diff_ids->n + 1, sizeof(*blobs));
+
+	for (size_t i = 0; i < diff_ids->n; i++)
+		blobs[i] = (blobcache_blob){ .digest = layers[i].digest,
+					     .media_type = layers[i].media_type,
+					     .compression = p->o->compression,
+					     .size = layers[i].size,
+					     .diff_id = diff_ids->v[i] };
+	blobcache_record(p->bc, blobs, diff_ids->n, registry_client_host(p->rc), p->repo, 0);
 }
 
 /* The config with rootfs.diff_ids set to diff_ids (unchanged when they are equal). */
@@ -336,7 +315,7 @@ static int push_config(pusher *p, const char *text, manifest_descriptor *d, cpod
 	d->digest = digest_buf(DIGEST_SHA256, text, len);
 	d->size = (int64_t)len;
 	progress(p->o, "Copying config %s", d->digest);
-	r = registry_blob_exists(p->rc, p->repo, d->digest, err);
+	r = registry_blob_exists(p->rc, p->repo, d->digest, NULL, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	fd = tmpfile_in(p->o->tmpdir, err);
@@ -392,6 +371,7 @@ static int push_image(pusher *p, const meta_image *img, const char *ref, char **
 						    : MEDIA_TYPE_OCI_MANIFEST,
 				  man, strlen(man), err) < 0)
 		goto out;
+	record_pushed(p, layers, &diff_ids);
 	progress(p->o, "Storing signatures");
 	*ret_digest = digest_buf(DIGEST_SHA256, man, strlen(man));
 	r = 0;
@@ -421,6 +401,7 @@ int image_push(store *s, const image_push_opts *o, char **ret_digest, cpod_error
 	_cleanup_(meta_image_freep) meta_image *img = NULL;
 	_cleanup_reference_ image_reference *dst = NULL;
 	_cleanup_(registry_client_freep) registry_client *rc = NULL;
+	_cleanup_blobcache_ blobcache *bc = NULL;
 	_cleanup_free_ char *shown = NULL;
 	pusher p = { .o = o, .s = s };
 
@@ -432,6 +413,8 @@ int image_push(store *s, const image_push_opts *o, char **ret_digest, cpod_error
 	if (destination(o, &dst, err) < 0 || client_for(o, dst, &rc, err) < 0)
 		return -1;
 	shown = reference_string(dst, false);
+	bc = blobcache_open(store_graphroot(s));
+	p.bc = bc;
 	p.rc = rc;
 	p.repo = dst->path;
 	p.layer_type = o->docker_v2s2			    ? MEDIA_TYPE_DOCKER_LAYER

@@ -1,10 +1,15 @@
 /* Pushing an image from the store to a registry (podman push's docker transport).
  *
- * Each layer is read back from the store as cpod's canonical tar (storage/tar_diff.h),
- * compressed (gzip or zstd) into a temporary file while its diffID and the compressed digest
- * are computed, and uploaded unless the registry already has that blob.  The config is pushed
- * with rootfs.diff_ids set to the digests of those tars (as `save` does), then the manifest
- * (OCI, or Docker v2s2) under the destination's tag or digest.
+ * For each layer, the blob-info cache (blobcache.h) is asked first for a blob of the same
+ * content and compression on the destination registry: one the destination repository has is
+ * used as it is, one another repository has is mounted (POST ?mount=&from=).  Otherwise the
+ * layer is read back from the store (store_layer_diff: its original tar when the store keeps
+ * the tar-split record, else cpod's canonical tar), compressed (compress.h) into a temporary
+ * file while its diffID and the compressed digest are computed, and uploaded unless the
+ * registry already has that blob.  The config is pushed with rootfs.diff_ids set to the
+ * digests of the tars pushed (unchanged when they are the original ones), then the manifest
+ * (OCI, or Docker v2s2) under the destination's tag or digest, and the cache learns where the
+ * layers went.
  */
 #ifndef CPOD_IMAGE_PUSH_H
 #define CPOD_IMAGE_PUSH_H
@@ -37,10 +42,5 @@ typedef struct {
 
 /* Pushes o->image; *ret_digest: the manifest digest ("sha256:...", caller frees). */
 int image_push(store *s, const image_push_opts *o, char **ret_digest, cpod_error **err);
-
-/* Compresses size-unknown data from in_fd into out_fd; *ret_diff_id gets the digest of the
- * input, *ret_digest and *ret_size those of the output.  Exposed for the tests. */
-int image_push_compress(int in_fd, int out_fd, manifest_compression comp, char **ret_diff_id,
-			char **ret_digest, int64_t *ret_size, cpod_error **err);
 
 #endif

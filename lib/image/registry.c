@@ -154,6 +154,11 @@ void registry_client_free(registry_client *c)
 	errno = saved;
 }
 
+const char *registry_client_host(const registry_client *c)
+{
+	return c->host;
+}
+
 void registry_client_set_retry(registry_client *c, int retries, int delay_ms)
 {
 	c->retries = retries < 0 ? 0 : retries;
@@ -365,14 +370,22 @@ static void form_add(registry_client *c, buf *form, const char *key, const char 
 	curl_free(v);
 }
 
-/* Sets up the token request for scope: with an identity (refresh) token from auth.json, an
- * OAuth2 POST as containers/image sends it; otherwise a GET with the credentials, if any, as
- * Basic auth.  form holds the POST body, which must outlive the request. */
+/* Sets up the token request for scope (NULL, or scopes separated by spaces, each sent as a
+ * parameter of its own): with an identity (refresh) token from auth.json, an OAuth2 POST as
+ * containers/image sends it; otherwise a GET with the credentials, if any, as Basic auth.
+ * form holds the POST body, which must outlive the request. */
 static int setup_token_request(registry_client *c, const char *scope, buf *form, cpod_error **err)
 {
 	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
-	_cleanup_free_ char *service = NULL, *scope_q = NULL;
+	_cleanup_free_ char *service = NULL;
+	_cleanup_strv_ strv scopes = STRV_INIT;
 	char *url = NULL;
+
+	if (scope) {
+		_cleanup_strv_free_ char **parts = strv_split(scope, " ", 1);
+
+		strv_pushv(&scopes, (const char *const *)parts);
+	}
 
 	if (!c->challenge.realm ||
 	    curl_url_set(u, CURLUPART_URL, c->challenge.realm, 0) != CURLUE_OK)
@@ -385,8 +398,8 @@ static int setup_token_request(registry_client *c, const char *scope, buf *form,
 		form_add(c, form, "client_id", USER_AGENT);
 		if (c->challenge.service)
 			form_add(c, form, "service", c->challenge.service);
-		if (scope)
-			form_add(c, form, "scope", scope);
+		for (size_t i = 0; i < scopes.n; i++)
+			form_add(c, form, "scope", scopes.v[i]);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, form->s);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)form->len);
 		return 0;
@@ -395,8 +408,9 @@ static int setup_token_request(registry_client *c, const char *scope, buf *form,
 		service = xasprintf("service=%s", c->challenge.service);
 		curl_url_set(u, CURLUPART_QUERY, service, CURLU_APPENDQUERY | CURLU_URLENCODE);
 	}
-	if (scope) {
-		scope_q = xasprintf("scope=%s", scope);
+	for (size_t i = 0; i < scopes.n; i++) {
+		_cleanup_free_ char *scope_q = xasprintf("scope=%s", scopes.v[i]);
+
 		curl_url_set(u, CURLUPART_QUERY, scope_q, CURLU_APPENDQUERY | CURLU_URLENCODE);
 	}
 	curl_url_get(u, CURLUPART_URL, &url, 0);
@@ -449,10 +463,24 @@ static int fetch_token(registry_client *c, const char *scope, char **ret, cpod_e
 	return 0;
 }
 
+/* The bearer scope of a request to repo (NULL: the catalog), which also reads from (NULL:
+ * nothing else), a cross-repository mount's source. */
+static char *bearer_scope(const registry_client *c, const char *repo, const char *from)
+{
+	const char *actions = c->push ? "pull,push" : "pull";
+
+	if (!repo)
+		return xstrdup("registry:catalog:*");
+	if (from && !str_eq(from, repo))
+		return xasprintf("repository:%s:%s repository:%s:pull", repo, actions, from);
+	return xasprintf("repository:%s:%s", repo, actions);
+}
+
 /* Sets the credentials the challenge asks for on the handle (after setup()).  *headers gets
- * the Authorization header for a bearer token. */
-static int apply_auth(registry_client *c, const char *repo, struct curl_slist **headers,
-		      cpod_error **err)
+ * the Authorization header for a bearer token, whose scope also covers pulling from from
+ * (NULL: no other repository). */
+static int apply_auth(registry_client *c, const char *repo, const char *from,
+		      struct curl_slist **headers, cpod_error **err)
 {
 	_cleanup_free_ char *scope = NULL, *token = NULL, *h = NULL;
 	int i;
@@ -467,9 +495,7 @@ static int apply_auth(registry_client *c, const char *repo, struct curl_slist **
 	}
 	if (!str_eq(c->challenge.scheme, "bearer"))
 		return 0;
-	/* No repository: the catalog's scope. */
-	scope = repo ? xasprintf("repository:%s:%s", repo, c->push ? "pull,push" : "pull")
-		     : xstrdup("registry:catalog:*");
+	scope = bearer_scope(c, repo, from);
 	i = strv_contains((const char *const *)c->token_scopes.v, scope);
 	if (i <= 0) {
 		if (fetch_token(c, scope, &token, err) < 0)
@@ -507,7 +533,7 @@ int registry_check_auth(registry_client *c, cpod_error **err)
 	}
 	url = xasprintf("%s://%s/v2/", c->scheme, c->host);
 	setup(c, url);
-	if (!token && apply_auth(c, NULL, &headers, err) < 0) {
+	if (!token && apply_auth(c, NULL, NULL, &headers, err) < 0) {
 		curl_slist_free_all(headers);
 		return -1;
 	}
@@ -527,23 +553,30 @@ int registry_check_auth(registry_client *c, cpod_error **err)
 }
 
 /* Prepares a request of url (NULL: /v2/<repo>/<kind>/<ref>) with its credentials (after the
- * ping). */
-static int prepare_url(registry_client *c, const char *repo, const char *url, const char *kind,
-		       const char *ref, struct curl_slist **headers, cpod_error **err)
+ * ping); a bearer token's scope also covers pulling from from (may be NULL). */
+static int prepare_scoped(registry_client *c, const char *repo, const char *from, const char *url,
+			  const char *kind, const char *ref, struct curl_slist **headers,
+			  cpod_error **err)
 {
 	_cleanup_free_ char *made = NULL;
 
 	if (registry_ping(c, err) < 0)
 		return -1;
 	/* A token request uses the handle: get it before setting this request up. */
-	if (str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
+	if (str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, from, headers, err) < 0)
 		return -1;
 	if (!url)
 		url = made = xasprintf("%s://%s/v2/%s/%s/%s", c->scheme, c->host, repo, kind, ref);
 	setup(c, url);
-	if (!str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, headers, err) < 0)
+	if (!str_eq(c->challenge.scheme, "bearer") && apply_auth(c, repo, from, headers, err) < 0)
 		return -1;
 	return 0;
+}
+
+static int prepare_url(registry_client *c, const char *repo, const char *url, const char *kind,
+		       const char *ref, struct curl_slist **headers, cpod_error **err)
+{
+	return prepare_scoped(c, repo, NULL, url, kind, ref, headers, err);
 }
 
 static int prepare_get(registry_client *c, const char *repo, const char *kind, const char *ref,
@@ -1028,7 +1061,8 @@ static int perform(registry_client *c, struct curl_slist *headers, buf *body, lo
 	return 0;
 }
 
-int registry_blob_exists(registry_client *c, const char *repo, const char *digest, cpod_error **err)
+int registry_blob_exists(registry_client *c, const char *repo, const char *digest,
+			 int64_t *ret_size, cpod_error **err)
 {
 	_cleanup_free_ char *what = xasprintf("checking blob %s in %s/%s", digest, c->host, repo);
 	_cleanup_buf_ buf body = BUF_INIT;
@@ -1042,9 +1076,16 @@ int registry_blob_exists(registry_client *c, const char *repo, const char *diges
 	curl_easy_setopt(c->curl, CURLOPT_NOBODY, 1L);
 	if (perform(c, headers, &body, &status, what, err) < 0)
 		goto out;
-	if (status == 200)
+	if (status == 200) {
+		curl_off_t len = -1;
+
+		if (ret_size && curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+						  &len) != CURLE_OK)
+			len = -1;
+		if (ret_size)
+			*ret_size = len;
 		r = 1;
-	else if (status == 404)
+	} else if (status == 404)
 		r = 0;
 	else
 		status_error(status, &body, err, what);
@@ -1053,16 +1094,38 @@ out:
 	return r;
 }
 
+/* The absolute URL of the last answer's upload Location (relative to repo's uploads, or
+ * absolute), with query (may be NULL) appended. */
+static int upload_location(registry_client *c, const char *repo, const char *query, char **ret,
+			   const char *what, cpod_error **err)
+{
+	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
+	_cleanup_free_ char *base = NULL;
+	char *url = NULL;
+
+	if (!c->h_location || !*c->h_location)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: no upload location", what);
+	base = xasprintf("%s://%s/v2/%s/blobs/uploads/", c->scheme, c->host, repo);
+	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, c->h_location, 0) != CURLUE_OK ||
+	    (query && curl_url_set(u, CURLUPART_QUERY, query,
+				   CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK) ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: invalid upload location '%s'", what,
+				c->h_location);
+	*ret = xstrdup(url);
+	curl_free(url);
+	return 0;
+}
+
 /* POST /v2/<repo>/blobs/uploads/: *ret gets the absolute upload URL with ?digest= added. */
 static int start_upload(registry_client *c, const char *repo, const char *digest, char **ret,
 			const char *what, cpod_error **err)
 {
-	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
-	_cleanup_free_ char *base = NULL, *q = xasprintf("digest=%s", digest);
+	_cleanup_free_ char *q = xasprintf("digest=%s", digest);
 	_cleanup_buf_ buf body = BUF_INIT;
 	struct curl_slist *headers = NULL;
 	long status = 0;
-	char *url = NULL;
 	int r;
 
 	buf_init(&body, ERROR_BODY_MAX);
@@ -1077,18 +1140,7 @@ static int start_upload(registry_client *c, const char *repo, const char *digest
 		return -1;
 	if (status != 202)
 		return status_error(status, &body, err, what);
-	if (!c->h_location || !*c->h_location)
-		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: no upload location", what);
-	base = xasprintf("%s://%s/v2/%s/blobs/uploads/", c->scheme, c->host, repo);
-	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_URL, c->h_location, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_QUERY, q, CURLU_APPENDQUERY | CURLU_URLENCODE) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
-		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: invalid upload location '%s'", what,
-				c->h_location);
-	*ret = xstrdup(url);
-	curl_free(url);
-	return 0;
+	return upload_location(c, repo, q, ret, what, err);
 }
 
 static size_t fd_read_cb(char *p, size_t size, size_t n, void *userdata)
@@ -1130,6 +1182,91 @@ int registry_blob_upload(registry_client *c, const char *repo, const char *diges
 	if (status != 201)
 		return status_error(status, &body, err, what);
 	return 0;
+}
+
+/* Ends the upload session a mount request opened instead (DELETE of its Location).  Best
+ * effort: a registry may refuse it (distribution wants a token with "delete"), and then purges
+ * the session itself after a while. */
+static void cancel_upload(registry_client *c, const char *repo, const char *from, const char *what)
+{
+	_cleanup_free_ char *url = NULL;
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	cpod_error *e = NULL;
+	long status = 0;
+
+	buf_init(&body, ERROR_BODY_MAX);
+	if (upload_location(c, repo, NULL, &url, what, &e) == 0 &&
+	    prepare_scoped(c, repo, from, url, NULL, NULL, &headers, &e) == 0) {
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+		if (perform(c, headers, &body, &status, what, &e) == 0)
+			log_debug("%s: the registry started an upload instead; cancelling it: "
+				  "http status %ld",
+				  what, status);
+	}
+	curl_slist_free_all(headers);
+	if (e)
+		log_debug("%s: cancelling the upload it started instead: %s", what,
+			  cpod_error_message(e));
+	cpod_error_free(e);
+}
+
+/* The URL of a mount request: /v2/<repo>/blobs/uploads/?mount=<digest>&from=<from>. */
+static char *mount_url(registry_client *c, const char *repo, const char *digest, const char *from)
+{
+	_cleanup_(curl_url_cleanupp) CURLU *u = curl_url();
+	_cleanup_free_ char *base =
+		xasprintf("%s://%s/v2/%s/blobs/uploads/", c->scheme, c->host, repo);
+	_cleanup_free_ char *qm = xasprintf("mount=%s", digest), *qf = xasprintf("from=%s", from);
+	char *url = NULL, *ret;
+
+	if (!u || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, qm, CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+		    CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, qf, CURLU_APPENDQUERY | CURLU_URLENCODE) !=
+		    CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		return NULL;
+	ret = xstrdup(url);
+	curl_free(url);
+	return ret;
+}
+
+int registry_blob_mount(registry_client *c, const char *repo, const char *digest, const char *from,
+			cpod_error **err)
+{
+	_cleanup_free_ char *what = xasprintf("mounting blob %s from %s/%s into %s/%s", digest,
+					      c->host, from, c->host, repo);
+	_cleanup_free_ char *url = NULL;
+	_cleanup_buf_ buf body = BUF_INIT;
+	struct curl_slist *headers = NULL;
+	long status = 0;
+	int r;
+
+	if (digest_validate(digest, err) < 0)
+		return cpod_err_prefix(err, "%s", what);
+	if (registry_ping(c, err) < 0)
+		return -1;
+	url = mount_url(c, repo, digest, from);
+	if (!url)
+		return cpod_err(err, CPOD_ERR_INVALID, 0, "%s: cannot make its URL", what);
+	buf_init(&body, ERROR_BODY_MAX);
+	r = prepare_scoped(c, repo, from, url, NULL, NULL, &headers, err);
+	if (r == 0) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
+		r = perform(c, headers, &body, &status, what, err);
+	}
+	curl_slist_free_all(headers);
+	if (r < 0)
+		return -1;
+	if (status == 201)
+		return 1;
+	if (status == 202) {
+		cancel_upload(c, repo, from, what);
+		return 0;
+	}
+	return status_error(status, &body, err, what);
 }
 
 int registry_put_manifest(registry_client *c, const char *repo, const char *ref,

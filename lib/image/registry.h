@@ -50,6 +50,8 @@ int registry_client_clone(registry_client *c, registry_client **ret, cpod_error 
  * The defaults are REGISTRY_DEFAULT_RETRIES and -1, podman's. */
 #define REGISTRY_DEFAULT_RETRIES 3
 void registry_client_set_retry(registry_client *c, int retries, int delay_ms);
+/* The registry's "host[:port]" as given (borrowed, lives as long as c). */
+const char *registry_client_host(const registry_client *c);
 /* Accepts NULL. */
 void registry_client_free(registry_client *c);
 DEFINE_CLEANUP_FUNC(registry_client, registry_client_free)
@@ -106,9 +108,18 @@ int registry_list(registry_client *c, const char *repo, strv *ret, cpod_error **
 
 /* ---- pushing (the client must have been made with .push) ---- */
 
-/* HEAD /v2/<repo>/blobs/<digest>: 1 when the registry has the blob, 0 when not (404). */
+/* HEAD /v2/<repo>/blobs/<digest>: 1 when the registry has the blob, 0 when not (404).  When
+ * it has it and ret_size is not NULL, *ret_size gets its Content-Length (-1 when none). */
 int registry_blob_exists(registry_client *c, const char *repo, const char *digest,
-			 cpod_error **err);
+			 int64_t *ret_size, cpod_error **err);
+
+/* Cross-repository mount: POST /v2/<repo>/blobs/uploads/?mount=<digest>&from=<from>, with a
+ * bearer token whose scope also asks for "repository:<from>:pull".  1 when the registry
+ * mounted the blob (201 Created); 0 when it started an ordinary upload instead (202
+ * Accepted: it cannot mount, or not from there), which is then cancelled (best effort);
+ * -1 for any other answer or a failure. */
+int registry_blob_mount(registry_client *c, const char *repo, const char *digest, const char *from,
+			cpod_error **err);
 
 /* Uploads size bytes read from fd (from its current offset) as the blob digest: POST
  * /v2/<repo>/blobs/uploads/, then one PUT to the Location given (relative or absolute) with

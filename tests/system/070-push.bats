@@ -173,10 +173,10 @@ raw_manifest() {
 @test "push to a bearer-token registry asks for a pull,push token" {
 	start_bearer_registry "http://$CPOD_REGISTRY_PLAIN"
 	: >"$CPOD_TEST_DIR/bearer.log"
-	# The fixture proxies GETs only, so the push stops at the first HEAD.
+	# An anonymous token cannot push: the push stops at the first upload.
 	CONTAINERS_REGISTRIES_CONF=$CPOD_TEST_DIR/bearer.conf run_cpod 125 push -q pushsrc:1 \
 		"$BEARER/cpod-push-test/bearer:1"
-	assert_line "Error: pushing 'pushsrc:1' to 'docker://$BEARER/cpod-push-test/bearer:1': checking blob sha256:* in $BEARER/cpod-push-test/bearer: *"
+	assert_line "Error: pushing 'pushsrc:1' to 'docker://$BEARER/cpod-push-test/bearer:1': uploading blob sha256:* to $BEARER/cpod-push-test/bearer: unauthorized: authentication required"
 	run grep -c '^/token?service=bearer-test&scope=repository%3acpod-push-test%2fbearer%3apull%2cpush $' \
 		"$CPOD_TEST_DIR/bearer.log"
 	is "$output" 1 "one token request, with the push scope"

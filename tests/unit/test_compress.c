@@ -126,6 +126,10 @@ static void roundtrip(manifest_compression c, bool zlib, size_t len, const char 
 	}
 	if (len > 1000)
 		ok(olen < len, "%s: smaller than the input (%zu < %zu)", what, olen, len);
+	if (c == COMPRESSION_GZIP)
+		ok(olen >= 2 && out[0] == 0x1f && out[1] == 0x8b, "%s: gzip magic", what);
+	else
+		ok(olen >= 4 && !memcmp(out, "\x28\xb5\x2f\xfd", 4), "%s: zstd magic", what);
 	free(in);
 	free(out);
 	free(back);
@@ -180,10 +184,18 @@ int main(void)
 	int64_t size;
 	cpod_error *err = NULL;
 
+	size = -1;
 	ok(compress_layer(ifd, ofd, COMPRESSION_NONE, &d1, &d2, &size, &err) < 0 &&
 		   cpod_error_kind(err) == CPOD_ERR_INVALID,
 	   "no compression is refused");
+	ok(!d1 && !d2 && size == -1, "nothing set on failure");
 	cpod_error_freep(&err);
+	int wronly = open("/dev/null", O_WRONLY);
+	ok(compress_layer(wronly, ofd, COMPRESSION_ZSTD, &d1, &d2, &size, &err) < 0 &&
+		   cpod_error_kind(err) == CPOD_ERR_SYSTEM,
+	   "an unreadable input is an error: %s", err ? cpod_error_message(err) : "");
+	cpod_error_freep(&err);
+	close(wronly);
 	close(ofd);
 	ofd = open("/dev/full", O_WRONLY);
 	lseek(ifd, 0, SEEK_SET);
