@@ -659,3 +659,12 @@ int fs_read_file(const char *path, size_t cap, buf *out, cpod_error **err)
 	}
 	return 0;
 }
+
+int fs_tmpfile(const char *dir, cpod_error **err)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating a file in '%s'", dir);
+	return fd;
+}

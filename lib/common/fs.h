@@ -71,4 +71,8 @@ int fs_rm_rf_at(int dirfd, const char *name);
  * cap; 0 = no cap).  Files larger than cap fail with CPOD_ERR_INVALID and errno EFBIG. */
 int fs_read_file(const char *path, size_t cap, buf *out, cpod_error **err);
 
+/* An unnamed file (O_TMPFILE) for reading and writing in the directory dir, gone when closed.
+ * Returns its descriptor, or -1 with an error naming dir. */
+int fs_tmpfile(const char *dir, cpod_error **err);
+
 #endif

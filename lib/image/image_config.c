@@ -681,3 +681,20 @@ int image_config_apply_change(image_config *cfg, const char *change, cpod_error 
 	}
 	return change_simple(cfg, change, key, value, err);
 }
+
+char *image_config_labels_json(const image_config *cfg)
+{
+	json_object *o;
+	char *text;
+
+	if (!cfg->label_keys.n)
+		return NULL;
+	o = json_object_new_object();
+	for (size_t i = 0; i < cfg->label_keys.n; i++)
+		json_object_object_add(o, cfg->label_keys.v[i],
+				       json_object_new_string(cfg->label_values.v[i]));
+	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
+}

@@ -82,6 +82,9 @@ int image_config_parse(const void *data, size_t len, image_config **ret, cpod_er
 /* The OCI JSON of cfg (compact, keys in the order the OCI spec lists them, empty fields left
  * out except rootfs).  The caller frees it. */
 char *image_config_to_json(const image_config *cfg);
+/* The config's labels as the text of a JSON object (the store's image labels, for list
+ * filters), or NULL when it has none.  The caller frees it. */
+char *image_config_labels_json(const image_config *cfg);
 
 /* Sets label key to value, replacing an existing one. */
 void image_config_set_label(image_config *cfg, const char *key, const char *value);

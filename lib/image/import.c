@@ -41,24 +41,6 @@ static image_config *import_config(const image_import_opts *o, const char *diff_
 	return TAKE_PTR(cfg);
 }
 
-/* The labels of cfg as a JSON object's text (for list filters), or NULL. */
-static char *labels_json(const image_config *cfg)
-{
-	json_object *o;
-	char *text;
-
-	if (!cfg->label_keys.n)
-		return NULL;
-	o = json_object_new_object();
-	for (size_t i = 0; i < cfg->label_keys.n; i++)
-		json_object_object_add(o, cfg->label_keys.v[i],
-				       json_object_new_string(cfg->label_values.v[i]));
-	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return text;
-}
-
 static int register_image(store *s, const image_import_opts *o, const image_config *cfg,
 			  const store_layer_result *layer, int64_t created_ns, char **ret_id,
 			  cpod_error **err)
@@ -78,7 +60,7 @@ static int register_image(store *s, const image_import_opts *o, const image_conf
 	ld.size = layer->size;
 	manifest = manifest_build_oci(&cd, &ld, 1);
 	manifest_digest = digest_buf(DIGEST_SHA256, manifest, strlen(manifest));
-	labels = labels_json(cfg);
+	labels = image_config_labels_json(cfg);
 
 	const char *const names[] = { name, NULL };
 	const char *const digests[] = { manifest_digest, NULL };

@@ -16,6 +16,7 @@
 #include "image/image_config.h"
 #include "image/local.h"
 #include "image/manifest.h"
+#include "image/progress.h"
 #include "image/saveload.h"
 #include "storage/meta.h"
 #include "common/banned.h"
@@ -38,29 +39,11 @@ typedef struct {
 static void progress(const loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const loader *l, const char *fmt, ...)
 {
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 
-	if (!l->o->progress)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		abort();
+	image_vprogress(l->o->progress, l->o->progress_data, fmt, ap);
 	va_end(ap);
-	l->o->progress(l->o->progress_data, line);
-}
-
-static char *labels_text(const image_config *cfg)
-{
-	_cleanup_json_ json_object *o = NULL;
-
-	if (!cfg->label_keys.n)
-		return NULL;
-	o = json_object_new_object();
-	for (size_t i = 0; i < cfg->label_keys.n; i++)
-		json_object_object_add(o, cfg->label_keys.v[i],
-				       json_object_new_string(cfg->label_values.v[i]));
-	return xstrdup(json_object_to_json_string_ext(o, JSON_FLAGS));
 }
 
 static json_object *descriptor(const char *media_type, const char *digest, int64_t size)
@@ -137,7 +120,7 @@ static int register_loaded(loader *l, const buf *config, const image_config *cfg
 		manifest_in ? xstrndup(manifest_in->s, manifest_in->len)
 			    : docker_manifest(cdigest, config->len, &cfg->diff_ids, sizes);
 	_cleanup_free_ char *mdigest = digest_buf(DIGEST_SHA256, manifest, strlen(manifest));
-	_cleanup_free_ char *labels = labels_text(cfg);
+	_cleanup_free_ char *labels = image_config_labels_json(cfg);
 	const char *const digests[] = { mdigest, NULL };
 	const store_bigdata bigdata[] = {
 		{ .key = "config", .data = config->s, .len = config->len },

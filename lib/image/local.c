@@ -211,3 +211,25 @@ int image_remove(store *s, const char *name, bool force, strv *untagged, strv *d
 	strv_push(deleted, img->id);
 	return 0;
 }
+
+int image_layer_chain(store *s, const char *top, strv *ret, cpod_error **err)
+{
+	_cleanup_strv_ strv rev = STRV_INIT;
+	_cleanup_free_ char *id = top ? xstrdup(top) : NULL;
+
+	while (id) {
+		_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+
+		if (rev.n > 1000)
+			return cpod_err(err, CPOD_ERR_INVALID, 0, "layer chain of '%s' too long",
+					top);
+		if (store_layer_get(s, id, &l, err) < 0)
+			return -1;
+		strv_push(&rev, id);
+		free(id);
+		id = l->parent ? xstrdup(l->parent) : NULL;
+	}
+	for (size_t i = rev.n; i > 0; i--)
+		strv_push(ret, rev.v[i - 1]);
+	return 0;
+}

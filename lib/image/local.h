@@ -27,6 +27,9 @@ int image_lookup(store *s, const char *name, meta_image **ret, cpod_error **err)
  * ":latest" unless it has a tag or digest.  The caller frees it. */
 int image_name_for_tag(const char *name, char **ret, cpod_error **err);
 
+/* The ids of the layer top and its parents, bottom first, appended to ret (top NULL: none). */
+int image_layer_chain(store *s, const char *top, strv *ret, cpod_error **err);
+
 int image_tag(store *s, const char *name, const char *new_name, cpod_error **err);
 /* Removes tag (NULL: every name) from the image NAME. */
 int image_untag(store *s, const char *name, const char *tag, cpod_error **err);

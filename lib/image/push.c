@@ -11,6 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/digest.h"
+#include "common/fs.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -20,6 +21,7 @@
 #include "image/compress.h"
 #include "image/image_config.h"
 #include "image/local.h"
+#include "image/progress.h"
 #include "image/push.h"
 #include "image/reference.h"
 #include "image/registry.h"
@@ -33,16 +35,11 @@ static void progress(const image_push_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void progress(const image_push_opts *o, const char *fmt, ...)
 {
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 
-	if (!o->progress)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		abort();
+	image_vprogress(o->progress, o->progress_data, fmt, ap);
 	va_end(ap);
-	o->progress(o->progress_data, line);
 }
 
 /* ---- the push ---- */
@@ -55,38 +52,6 @@ typedef struct {
 	const char *layer_type;
 	blobcache *bc; /* may be NULL */
 } pusher;
-
-/* The image's layers, bottom first. */
-static int layer_chain(store *s, const char *top, strv *ret, cpod_error **err)
-{
-	_cleanup_strv_ strv rev = STRV_INIT;
-	_cleanup_free_ char *id = top ? xstrdup(top) : NULL;
-
-	while (id) {
-		_cleanup_(meta_layer_freep) meta_layer *l = NULL;
-
-		if (rev.n > 1000)
-			return cpod_err(err, CPOD_ERR_INVALID, 0, "layer chain of '%s' too long",
-					top);
-		if (store_layer_get(s, id, &l, err) < 0)
-			return -1;
-		strv_push(&rev, id);
-		free(id);
-		id = l->parent ? xstrdup(l->parent) : NULL;
-	}
-	for (size_t i = rev.n; i > 0; i--)
-		strv_push(ret, rev.v[i - 1]);
-	return 0;
-}
-
-static int tmpfile_in(const char *dir, cpod_error **err)
-{
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating a file in '%s'", dir);
-	return fd;
-}
 
 /* One blob the cache knows: used when the destination has it, else mounted when it was seen
  * in another repository.  checked holds the digests the destination was asked about.  true
@@ -154,14 +119,14 @@ static void descriptor_clear(manifest_descriptor *d)
 static int compress_and_push(pusher *p, const char *layer_id, const char *tried,
 			     manifest_descriptor *d, char **ret_diff_id, cpod_error **err)
 {
-	_cleanup_close_ int tar_fd = tmpfile_in(p->o->tmpdir, err);
+	_cleanup_close_ int tar_fd = fs_tmpfile(p->o->tmpdir, err);
 	_cleanup_close_ int out_fd = -1;
 	manifest_descriptor other = { 0 };
 	int r;
 
 	if (tar_fd < 0 || store_layer_diff(p->s, layer_id, tar_fd, err) < 0)
 		return -1;
-	out_fd = tmpfile_in(p->o->tmpdir, err);
+	out_fd = fs_tmpfile(p->o->tmpdir, err);
 	if (out_fd < 0)
 		return -1;
 	if (lseek(tar_fd, 0, SEEK_SET) < 0)
@@ -318,7 +283,7 @@ static int push_config(pusher *p, const char *text, manifest_descriptor *d, cpod
 	r = registry_blob_exists(p->rc, p->repo, d->digest, NULL, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	fd = tmpfile_in(p->o->tmpdir, err);
+	fd = fs_tmpfile(p->o->tmpdir, err);
 	if (fd < 0)
 		return -1;
 	if (write(fd, text, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) < 0)
@@ -348,7 +313,7 @@ static int push_image(pusher *p, const meta_image *img, const char *ref, char **
 
 	if (store_image_bigdata(p->s, img->id, "config", &config, IMAGE_CONFIG_MAX_SIZE, err) < 0 ||
 	    image_config_parse(config.s, config.len, &cfg, err) < 0 ||
-	    layer_chain(p->s, img->top_layer, &chain, err) < 0)
+	    image_layer_chain(p->s, img->top_layer, &chain, err) < 0)
 		return -1;
 	layers = xcalloc(chain.n + 1, sizeof(*layers));
 	progress(p->o, "Getting image source signatures");

@@ -17,6 +17,7 @@
 #include "image/image_config.h"
 #include "image/local.h"
 #include "image/manifest.h"
+#include "image/progress.h"
 #include "image/saveload.h"
 #include "common/banned.h"
 
@@ -37,16 +38,11 @@ typedef struct {
 static void progress(const saver *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const saver *sv, const char *fmt, ...)
 {
-	_cleanup_free_ char *line = NULL;
 	va_list ap;
 
-	if (!sv->o->progress)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		abort();
+	image_vprogress(sv->o->progress, sv->o->progress_data, fmt, ap);
 	va_end(ap);
-	sv->o->progress(sv->o->progress_data, line);
 }
 
 /* The name of a blob in the layout: docker-archive's <hex><ext>, OCI's blobs/sha256/<hex>,
@@ -79,44 +75,12 @@ static const char *layer_media_type(const saver *sv)
 	}
 }
 
-/* The layer ids from the bottom to top. */
-static int layer_chain(store *s, const char *top, strv *ret, cpod_error **err)
-{
-	_cleanup_strv_ strv rev = STRV_INIT;
-	_cleanup_free_ char *id = top ? xstrdup(top) : NULL;
-
-	while (id) {
-		_cleanup_(meta_layer_freep) meta_layer *l = NULL;
-
-		if (rev.n > 1000)
-			return cpod_err(err, CPOD_ERR_INVALID, 0, "layer chain of '%s' too long",
-					top);
-		if (store_layer_get(s, id, &l, err) < 0)
-			return -1;
-		strv_push(&rev, id);
-		free(id);
-		id = l->parent ? xstrdup(l->parent) : NULL;
-	}
-	for (size_t i = rev.n; i > 0; i--)
-		strv_push(ret, rev.v[i - 1]);
-	return 0;
-}
-
-static int tmpfile_in(const char *dir, cpod_error **err)
-{
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating a file in '%s'", dir);
-	return fd;
-}
-
 /* Writes one layer (compressed as asked) unless the layout has it; fills d (digest, size,
  * media type) and *ret_diff_id. */
 static int save_layer(saver *sv, const char *layer_id, manifest_descriptor *d, char **ret_diff_id,
 		      cpod_error **err)
 {
-	_cleanup_close_ int tar_fd = tmpfile_in(sv->o->tmpdir, err);
+	_cleanup_close_ int tar_fd = fs_tmpfile(sv->o->tmpdir, err);
 	_cleanup_close_ int out_fd = -1;
 	_cleanup_free_ char *name = NULL;
 	uint64_t size = 0;
@@ -132,7 +96,7 @@ static int save_layer(saver *sv, const char *layer_id, manifest_descriptor *d, c
 		d->digest = xstrdup(*ret_diff_id);
 		d->size = (int64_t)size;
 	} else {
-		out_fd = tmpfile_in(sv->o->tmpdir, err);
+		out_fd = fs_tmpfile(sv->o->tmpdir, err);
 		if (out_fd < 0 || compress_layer(tar_fd, out_fd, sv->o->compression, ret_diff_id,
 						 &d->digest, &d->size, err) < 0)
 			return cpod_err_prefix(err, "compressing layer '%s'", layer_id);
@@ -321,7 +285,7 @@ static int save_image(saver *sv, const char *name, const char *const *tags, cpod
 	    store_image_bigdata(sv->s, img->id, "config", &config, IMAGE_CONFIG_MAX_SIZE, err) <
 		    0 ||
 	    image_config_parse(config.s, config.len, &cfg, err) < 0 ||
-	    layer_chain(sv->s, img->top_layer, &chain, err) < 0)
+	    image_layer_chain(sv->s, img->top_layer, &chain, err) < 0)
 		return cpod_err_prefix(err, "saving '%s'", name);
 	if (chain.n != cfg->diff_ids.n)
 		return cpod_err(err, CPOD_ERR_INVALID, 0,

@@ -30,6 +30,7 @@
 #include "common/strv.h"
 #include "image/layout_io.h"
 #include "image/manifest.h"
+#include "image/progress.h"
 #include "storage/store.h"
 
 /* Largest manifest.json accepted. */
@@ -40,9 +41,6 @@ typedef enum {
 	LAYOUT_OCI,
 	LAYOUT_DIR,
 } layout_format;
-
-/* Called with each line podman prints while copying, without the newline. */
-typedef void (*image_copy_progress_fn)(void *data, const char *line);
 
 typedef struct {
 	const char *const *images; /* names or IDs, NULL-terminated, at least one */
@@ -56,7 +54,7 @@ typedef struct {
 	bool merge_index;		  /* LAYOUT_OCI in a directory: keep the other images
 					     of an index.json already there */
 	const char *tmpdir;		  /* for the layer tars while they are written */
-	image_copy_progress_fn progress;  /* may be NULL */
+	image_progress_fn progress;	  /* may be NULL */
 	void *progress_data;
 } image_save_opts;
 
@@ -70,7 +68,7 @@ typedef struct {
 	 * index entry with this ref.name. */
 	const char *select;
 	bool unnamed; /* give the images no name (podman pulls oci: without a name and dir:) */
-	image_copy_progress_fn progress; /* may be NULL */
+	image_progress_fn progress; /* may be NULL */
 	void *progress_data;
 } image_load_opts;
 

@@ -35,7 +35,7 @@ typedef struct {
 	const char *reference;
 	const char *signature_policy; /* NULL: the default policy.json */
 	const char *tmpdir;	      /* where archives are extracted */
-	image_copy_progress_fn progress;
+	image_progress_fn progress;
 	void *progress_data;
 } image_transport_pull_opts;
 
@@ -50,7 +50,7 @@ typedef struct {
 	bool dir_compress;		  /* dir: compressed layers */
 	bool docker_v2s2;		  /* dir: a Docker v2s2 manifest */
 	const char *tmpdir;		  /* for the layers while they are written */
-	image_copy_progress_fn progress;
+	image_progress_fn progress;
 	void *progress_data;
 } image_transport_push_opts;
 
