@@ -48,6 +48,7 @@
 	X(archive_entry_set_uname)                 \
 	X(archive_entry_size)                      \
 	X(archive_entry_size_is_set)               \
+	X(archive_entry_sparse_count)              \
 	X(archive_entry_symlink)                   \
 	X(archive_entry_uid)                       \
 	X(archive_entry_xattr_add_entry)           \
@@ -56,6 +57,7 @@
 	X(archive_entry_xattr_reset)               \
 	X(archive_errno)                           \
 	X(archive_error_string)                    \
+	X(archive_filter_bytes)                    \
 	X(archive_format)                          \
 	X(archive_free)                            \
 	X(archive_read_data)                       \
@@ -92,8 +94,11 @@
 	X(archive_write_open_filename)             \
 	X(archive_write_open_memory)               \
 	X(archive_write_set_bytes_in_last_block)   \
+	X(archive_write_set_format_gnutar)         \
 	X(archive_write_set_format_pax)            \
 	X(archive_write_set_format_pax_restricted) \
+	X(archive_write_set_format_ustar)          \
+	X(archive_write_set_format_v7tar)          \
 	X(archive_write_set_options)
 
 #define SYM_INDEX(name) SYM_##name,
@@ -129,6 +134,7 @@ FORWARD_A(int, archive_write_free)
 FORWARD_A(int, archive_errno)
 FORWARD_A(const char *, archive_error_string)
 FORWARD_A(int, archive_format)
+FORWARD(la_int64_t, archive_filter_bytes, (struct archive * a, int n), (a, n))
 
 /* Reading. */
 FORWARD_A(int, archive_read_support_filter_all)
@@ -178,6 +184,7 @@ FORWARD_E(mode_t, archive_entry_filetype)
 FORWARD_E(mode_t, archive_entry_perm)
 FORWARD_E(la_int64_t, archive_entry_size)
 FORWARD_E(int, archive_entry_size_is_set)
+FORWARD_E(int, archive_entry_sparse_count)
 FORWARD_E(la_int64_t, archive_entry_uid)
 FORWARD_E(la_int64_t, archive_entry_gid)
 FORWARD_E(dev_t, archive_entry_rdev)
@@ -225,6 +232,9 @@ FORWARD_VOID(archive_entry_linkify,
 /* Used only by the unit tests and fuzz targets, which build and read tar files in memory;
  * they link this forwarder like the library code does. */
 FORWARD_A(int, archive_write_add_filter_gzip)
+FORWARD_A(int, archive_write_set_format_gnutar)
+FORWARD_A(int, archive_write_set_format_ustar)
+FORWARD_A(int, archive_write_set_format_v7tar)
 FORWARD(int, archive_write_open_filename, (struct archive * a, const char *path), (a, path))
 FORWARD(int, archive_write_open_memory, (struct archive * a, void *p, size_t size, size_t *used),
 	(a, p, size, used))

@@ -102,8 +102,9 @@ static bool ignore_chown(driver *d)
 }
 
 int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
-		     tar_apply_lowers_fn more_lowers, void *more_lowers_data, struct archive *a,
-		     tar_apply_stats *ret_stats, cpod_error **err)
+		     tar_apply_lowers_fn more_lowers, void *more_lowers_data,
+		     struct tar_split_rec *split, struct archive *a, tar_apply_stats *ret_stats,
+		     cpod_error **err)
 {
 	_cleanup_close_ int fd = open(layer_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	tar_apply_opts opts = {
@@ -116,6 +117,7 @@ int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, si
 		.more_lowers = more_lowers,
 		.more_lowers_data = more_lowers_data,
 		.start_writeback = !d->no_sync,
+		.split = split,
 	};
 
 	if (fd < 0)

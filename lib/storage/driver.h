@@ -50,10 +50,11 @@ typedef struct {
 	int (*create)(driver *d, const char *staging_id, const char *parent, cpod_error **err);
 	/* Extracts the layer stream a into the staging layer, in the driver's whiteout mode.
 	 * more_lowers (may be NULL) gives lower layers beyond those recorded at create() (see
-	 * tar_apply_opts); drivers that keep a full copy of the parent ignore it. */
+	 * tar_apply_opts); drivers that keep a full copy of the parent ignore it.  split (may be
+	 * NULL) records the stream (tar_apply_opts.split). */
 	int (*apply)(driver *d, const char *staging_id, struct archive *a,
 		     tar_apply_lowers_fn more_lowers, void *more_lowers_data,
-		     tar_apply_stats *ret_stats, cpod_error **err);
+		     struct tar_split_rec *split, tar_apply_stats *ret_stats, cpod_error **err);
 	/* Opens (O_PATH) the directories a layer on top of the staging layer would see below it,
 	 * nearest first: its own files, then the lower layers recorded at create().  *ret_fds
 	 * (malloc'ed, the caller closes and frees) holds *ret_n descriptors.  NULL when a layer
@@ -81,6 +82,9 @@ typedef struct {
 	/* Writes the layer's own changes (relative to parent, NULL for a base layer) as a tar
 	 * stream to fd. */
 	int (*diff)(driver *d, const char *id, const char *parent, int fd, cpod_error **err);
+	/* The directory the layer's stream was extracted into, as a new path: where the files
+	 * named by its tar-split record are (overlay: diff, vfs: the layer directory). */
+	char *(*files_dir)(driver *d, const char *id);
 	/* Bytes used by the layer's own files. */
 	int (*size)(driver *d, const char *id, int64_t *ret, cpod_error **err);
 	/* 1 when the layer's files exist, else 0. */
@@ -122,8 +126,9 @@ DEFINE_CLEANUP_FUNC(driver, driver_close)
 /* Shared by the drivers: the apply op on the directory layer_path; lower_fds (n_lower of them,
  * nearest first, borrowed) are the lower layers' directories for hard links below (overlay). */
 int driver_apply_dir(driver *d, const char *layer_path, const int *lower_fds, size_t n_lower,
-		     tar_apply_lowers_fn more_lowers, void *more_lowers_data, struct archive *a,
-		     tar_apply_stats *ret_stats, cpod_error **err);
+		     tar_apply_lowers_fn more_lowers, void *more_lowers_data,
+		     struct tar_split_rec *split, struct archive *a, tar_apply_stats *ret_stats,
+		     cpod_error **err);
 /* Renames the staging directory from to to (in the directory home), durably when sync: the
  * file system is synced before, the directory after. */
 int driver_sync_rename(const char *home, const char *from, const char *to, bool sync,

@@ -177,7 +177,7 @@ static int overlay_open_dirs(driver *d, const char *sid, int **ret_fds, size_t *
 
 static int overlay_apply(driver *d, const char *sid, struct archive *a,
 			 tar_apply_lowers_fn more_lowers, void *more_lowers_data,
-			 tar_apply_stats *ret_stats, cpod_error **err)
+			 struct tar_split_rec *split, tar_apply_stats *ret_stats, cpod_error **err)
 {
 	_cleanup_free_ char *diff = spath(d, sid, "diff");
 	_cleanup_free_ char *lowerfile = spath(d, sid, "lower"), *lower = NULL;
@@ -188,8 +188,8 @@ static int overlay_apply(driver *d, const char *sid, struct archive *a,
 	if (access(lowerfile, F_OK) == 0 && read_small(lowerfile, &lower, err) < 0)
 		return -1;
 	if (open_lower_chain(d, lower, &fds, &n, err) == 0)
-		r = driver_apply_dir(d, diff, fds, n, more_lowers, more_lowers_data, a, ret_stats,
-				     err);
+		r = driver_apply_dir(d, diff, fds, n, more_lowers, more_lowers_data, split, a,
+				     ret_stats, err);
 	close_fds(fds, n);
 	return r;
 }
@@ -502,6 +502,11 @@ static int overlay_diff(driver *d, const char *id, const char *parent, int fd, c
 	return tar_diff(dfd, fd, &opts, err);
 }
 
+static char *overlay_files_dir(driver *d, const char *id)
+{
+	return lpath(d, id, "diff");
+}
+
 static int overlay_size(driver *d, const char *id, int64_t *ret, cpod_error **err)
 {
 	_cleanup_free_ char *diff = lpath(d, id, "diff");
@@ -574,6 +579,7 @@ const driver_ops overlay_driver_ops = {
 	.unmount = overlay_unmount,
 	.mount_count = overlay_mount_count,
 	.diff = overlay_diff,
+	.files_dir = overlay_files_dir,
 	.size = overlay_size,
 	.exists = overlay_exists,
 	.cleanup = overlay_cleanup,

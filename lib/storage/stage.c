@@ -1,6 +1,7 @@
 /* Staged layers (store.h): begun and committed on the store's thread, extracted on any. */
 #include <archive.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,8 +9,10 @@
 #include "common/cleanup.h"
 #include "common/digest.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "common/xalloc.h"
 #include "storage/store_int.h"
+#include "storage/tar_split.h"
 
 #include "common/banned.h"
 
@@ -41,6 +44,7 @@ struct store_stage {
 	int64_t size;
 	char *id;
 	bool existed;
+	bool split; /* a tar-split record was kept at the staging name */
 };
 
 bool store_layer_stage_independent(const store *s)
@@ -55,8 +59,12 @@ void store_layer_stage_free(store_stage *st)
 	if (!st)
 		return;
 	/* after a commit the staging name is gone; otherwise this drops the staging copy */
-	if (st->sid)
+	if (st->sid) {
+		_cleanup_free_ char *split = store_split_path(st->d->graphroot, st->sid, true);
+
 		st->d->ops->remove(st->d, st->sid, NULL);
+		unlink(split);
+	}
 	for (size_t i = 0; i < st->n_dirs; i++)
 		close(st->dirs[i]);
 	free(st->dirs);
@@ -160,11 +168,13 @@ static int stage_lowers(void *data, const int **ret_fds, size_t *ret_n, cpod_err
 	return 0;
 }
 
-/* What libarchive reads through: every byte is hashed on its way to the tar reader. */
+/* What libarchive reads through: every byte is hashed on its way to the tar reader, and
+ * recorded. */
 struct feed {
 	store_read_fn read;
 	void *cb;
 	digest_ctx *dg;
+	tar_split_rec *split; /* may be NULL */
 	char *chunk;
 	int64_t total;
 	cpod_error *err;
@@ -173,13 +183,19 @@ struct feed {
 static la_ssize_t feed_read(struct archive *a, void *p, const void **out)
 {
 	struct feed *f = p;
-	ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, &f->err);
+	ssize_t n;
+
+	if (f->split)
+		tar_split_keep(f->split); /* chunk is overwritten */
+	n = f->read(f->cb, f->chunk, READ_CHUNK, &f->err);
 
 	if (n < 0) {
 		archive_set_error(a, EIO, "%s", f->err ? cpod_error_message(f->err) : "read error");
 		return -1;
 	}
 	digest_update(f->dg, f->chunk, (size_t)n);
+	if (f->split)
+		tar_split_feed(f->split, f->chunk, (size_t)n);
 	f->total += n;
 	*out = f->chunk;
 	return n;
@@ -189,15 +205,45 @@ static la_ssize_t feed_read(struct archive *a, void *p, const void **out)
 static int feed_drain(struct feed *f, cpod_error **err)
 {
 	for (;;) {
-		ssize_t n = f->read(f->cb, f->chunk, READ_CHUNK, err);
+		ssize_t n;
 
+		if (f->split)
+			tar_split_keep(f->split);
+		n = f->read(f->cb, f->chunk, READ_CHUNK, err);
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			return 0;
 		digest_update(f->dg, f->chunk, (size_t)n);
+		if (f->split)
+			tar_split_feed(f->split, f->chunk, (size_t)n);
 		f->total += n;
 	}
+}
+
+/* Creates the stage's tar-split record at its staging name; -1 when none can be kept (the
+ * layer is then saved as cpod's canonical tar: not worth failing the apply for). */
+static int split_create(store_stage *st)
+{
+	_cleanup_free_ char *path = store_split_path(st->d->graphroot, st->sid, true);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		log_debug("no tar-split record: creating '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+/* Completes the record of an extracted stage; drops it when it is unusable. */
+static void split_complete(store_stage *st, tar_split_rec *split)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (tar_split_finish(split) == 0) {
+		st->split = true;
+		return;
+	}
+	path = store_split_path(st->d->graphroot, st->sid, true);
+	unlink(path);
 }
 
 /* Extracts the stream into the staging layer; sets the diffID and size. */
@@ -206,12 +252,16 @@ static int extract(store_stage *st, store_read_fn read, void *cb, char **ret_dif
 {
 	_cleanup_(digest_ctx_freep) digest_ctx *dg = digest_init(DIGEST_SHA256);
 	_cleanup_free_ char *chunk = xmalloc(READ_CHUNK);
+	_cleanup_close_ int split_fd = split_create(st);
+	_cleanup_(tar_split_rec_freep) tar_split_rec *split = NULL;
 	struct feed f = { .read = read, .cb = cb, .dg = dg, .chunk = chunk };
 	struct archive *a = archive_read_new();
 	int r;
 
 	if (!a)
 		abort();
+	if (split_fd >= 0)
+		f.split = split = tar_split_rec_new(split_fd);
 	/* uncompressed tar only: the diffID is over exactly the bytes the tar reader sees */
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
@@ -221,8 +271,8 @@ static int extract(store_stage *st, store_read_fn read, void *cb, char **ret_dif
 		r = cpod_err(err, CPOD_ERR_INVALID, 0, "reading the layer stream: %s",
 			     archive_error_string(a) ?: "cannot open");
 	else
-		r = st->d->ops->apply(st->d, st->sid, a, st->below ? stage_lowers : NULL, st, NULL,
-				      err);
+		r = st->d->ops->apply(st->d, st->sid, a, st->below ? stage_lowers : NULL, st, split,
+				      NULL, err);
 	archive_read_free(a);
 	if (r < 0 && f.err) {
 		/* the source failed: its error says more than libarchive's */
@@ -233,6 +283,8 @@ static int extract(store_stage *st, store_read_fn read, void *cb, char **ret_dif
 	cpod_error_free(f.err);
 	if (r < 0 || feed_drain(&f, err) < 0)
 		return -1;
+	if (split)
+		split_complete(st, split);
 	*ret_diff_id = digest_final(dg);
 	*ret_size = f.total;
 	return 0;
@@ -296,6 +348,24 @@ static char *chain_id(const char *parent, const char *diff_id)
 	return xstrdup(d + strlen("sha256:"));
 }
 
+/* Renames the stage's tar-split record into place as the record of layer id: before the
+ * layer's files, so that the sync of their commit covers it (store_int.h).  A record that
+ * cannot be moved is dropped: the layer is then saved as cpod's canonical tar. */
+static void split_install(store *s, store_stage *st, const char *id)
+{
+	_cleanup_free_ char *from = NULL, *to = NULL;
+
+	if (!st->split)
+		return;
+	from = store_split_path(s->graphroot, st->sid, true);
+	to = store_split_path(s->graphroot, id, false);
+	if (rename(from, to) < 0) {
+		log_warn("keeping the tar-split record of layer '%s': renaming '%s': %s", id, from,
+			 strerror(errno));
+		unlink(from);
+	}
+}
+
 /* Registers the extracted stage as id: row (staging), rename, row ready.  Returns 0, 1 when a
  * row with this id appeared since the caller looked, or -1. */
 static int commit_layer(store *s, store_stage *st, const char *id, const char *parent,
@@ -323,8 +393,12 @@ static int commit_layer(store *s, store_stage *st, const char *id, const char *p
 			cpod_error_free(e);
 		return -1;
 	}
+	split_install(s, st, id);
 	if (s->d->ops->commit(s->d, st->sid, id, err) < 0 ||
 	    meta_layer_mark_ready(s->m, id, st->diff_id, st->size, err) < 0) {
+		_cleanup_free_ char *split = store_split_path(s->graphroot, id, false);
+
+		unlink(split);
 		s->d->ops->remove(s->d, id, NULL);
 		if (meta_layer_delete(s->m, id, &e) < 0)
 			store_warn_err("forgetting a failed layer", e);
@@ -404,7 +478,12 @@ static int stage_commit(store *s, store_stage *st, cpod_error **err)
 		return -1;
 	}
 	st->existed = r == 1;
-	/* after a commit the staging name is gone; otherwise this drops the staging copy */
+	/* after a commit the staging names are gone; otherwise this drops the staging copies */
+	if (st->split) {
+		_cleanup_free_ char *split = store_split_path(s->graphroot, st->sid, true);
+
+		unlink(split);
+	}
 	if (s->d->ops->remove(s->d, st->sid, err) < 0) {
 		stage_set_state(st, STAGE_FAILED);
 		return -1;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/digest.h"
@@ -18,6 +19,7 @@
 #include "storage/driver.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
+#include "storage/tar_split.h"
 
 #include "common/banned.h"
 
@@ -119,13 +121,44 @@ void store_warn_err(const char *what, cpod_error *e)
 	cpod_error_free(e);
 }
 
+char *store_split_path(const char *graphroot, const char *id, bool staging)
+{
+	return xasprintf("%s/" STORE_SPLIT_DIR "/%s%s.zst", graphroot,
+			 staging ? DRIVER_STAGING_PREFIX : "", id);
+}
+
 /* Removes a layer's files, warning on failure: used where the database already forgot it. */
 static void remove_files(store *s, const char *id)
 {
+	_cleanup_free_ char *split = store_split_path(s->graphroot, id, false);
 	cpod_error *e = NULL;
 
+	if (unlink(split) < 0 && errno != ENOENT)
+		log_warn("removing '%s': %s", split, strerror(errno));
 	if (s->d->ops->remove(s->d, id, &e) < 0)
 		store_warn_err("removing the files of a deleted layer", e);
+}
+
+/* Removes the tar-split records of staging layers and of layers not in keep. */
+static void cleanup_split_dir(store *s, const strv *keep)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" STORE_SPLIT_DIR, s->graphroot);
+	_cleanup_closedir_ DIR *dir = opendir(path);
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+		_cleanup_free_ char *id = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (n > 4 && str_eq(de->d_name + n - 4, ".zst"))
+			id = xstrndup(de->d_name, n - 4);
+		if (id && strv_contains((const char *const *)keep->v, id))
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) < 0)
+			log_warn("removing '%s/%s': %s", path, de->d_name, strerror(errno));
+	}
 }
 
 static void cleanup_images_dir(store *s)
@@ -174,6 +207,7 @@ static int cleanup_leftovers(store *s, cpod_error **err)
 		strv_push(&keep, (*l)->id);
 	if (s->d->ops->cleanup(s->d, (const char *const *)keep.v, err) < 0)
 		goto out;
+	cleanup_split_dir(s, &keep);
 	cleanup_images_dir(s);
 	r = 0;
 out:
@@ -186,6 +220,7 @@ static int open_parts(store *s, const store_opts *o, cpod_error **err)
 {
 	_cleanup_free_ char *images = xasprintf("%s/" IMAGES_DIR, o->graphroot);
 	_cleanup_free_ char *incomplete = xasprintf("%s/" INCOMPLETE_DIR, o->graphroot);
+	_cleanup_free_ char *split = xasprintf("%s/" STORE_SPLIT_DIR, o->graphroot);
 
 	if (fs_mkdir_p(o->graphroot, 0700) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", o->graphroot);
@@ -195,6 +230,8 @@ static int open_parts(store *s, const store_opts *o, cpod_error **err)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", images);
 	if (fs_mkdir_p(incomplete, 0700) < 0)
 		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", incomplete);
+	if (fs_mkdir_p(split, 0700) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "creating '%s'", split);
 	if (meta_open(o->graphroot, &s->m, err) < 0)
 		return -1;
 	return driver_open(o->driver, o->graphroot, o->runroot, o->driver_opts, &s->d, err);
@@ -311,13 +348,73 @@ out:
 	return r;
 }
 
+/* Replays the record rfd of layer l over its files dfd into fd (-1: only hashes).  1 when what
+ * was written is the layer's tar (its digest is the diffID), 0 when it is not (warned), -1. */
+static int split_replay(const meta_layer *l, int rfd, int dfd, int fd, cpod_error **err)
+{
+	_cleanup_free_ char *digest = NULL, *why = NULL;
+	int r;
+
+	if (lseek(rfd, 0, SEEK_SET) < 0)
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "reading the tar-split record");
+	r = tar_split_replay(rfd, dfd, fd, &digest, &why, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 && digest_equal(digest, l->diff_id))
+		return 1;
+	if (r == 0)
+		why = xasprintf("it gives '%s', not the diffID '%s'", digest, l->diff_id);
+	log_warn("layer '%s': the tar it came in cannot be written again (%s): writing cpod's "
+		 "own tar, under a new diffID",
+		 l->id, why);
+	return 0;
+}
+
+/* Writes layer l's tar as it came in, from its tar-split record.  1 when written, 0 when the
+ * layer has no usable record (fd is left as it was found), -1 on error. */
+static int diff_from_split(store *s, const meta_layer *l, int fd, cpod_error **err)
+{
+	_cleanup_free_ char *rpath = store_split_path(s->graphroot, l->id, false), *dir = NULL;
+	_cleanup_close_ int rfd = -1, dfd = -1;
+	off_t start;
+	int r;
+
+	if (!l->diff_id || !s->d->ops->files_dir)
+		return 0;
+	rfd = open(rpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd < 0 && errno != ENOENT)
+		log_warn("reading the tar-split record '%s': %s", rpath, strerror(errno));
+	dir = s->d->ops->files_dir(s->d, l->id);
+	if (rfd < 0 || (dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0; /* the canonical tar then says what is wrong with the files */
+	start = lseek(fd, 0, SEEK_CUR);
+	if (start < 0) {
+		/* a pipe: check first, so that nothing has to be taken back */
+		r = split_replay(l, rfd, dfd, -1, err);
+		if (r <= 0)
+			return r;
+		r = split_replay(l, rfd, dfd, fd, err);
+		if (r == 0)
+			return cpod_err(err, CPOD_ERR_STATE, 0, "its files changed while written");
+		return r;
+	}
+	r = split_replay(l, rfd, dfd, fd, err);
+	if (r == 0 && (ftruncate(fd, start) < 0 || lseek(fd, start, SEEK_SET) < 0))
+		return cpod_err(err, CPOD_ERR_SYSTEM, errno, "taking back what was written");
+	return r;
+}
+
 int store_layer_diff(store *s, const char *layer_id, int fd, cpod_error **err)
 {
 	_cleanup_(meta_layer_freep) meta_layer *l = NULL;
+	int r;
 
 	if (store_layer_get(s, layer_id, &l, err) < 0 || !l)
 		return -1;
-	if (s->d->ops->diff(s->d, l->id, l->parent, fd, err) < 0)
+	r = diff_from_split(s, l, fd, err);
+	if (r < 0)
+		return cpod_err_prefix(err, "layer '%s'", layer_id);
+	if (r == 0 && s->d->ops->diff(s->d, l->id, l->parent, fd, err) < 0)
 		return cpod_err_prefix(err, "layer '%s'", layer_id);
 	return 0;
 }

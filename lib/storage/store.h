@@ -69,7 +69,8 @@ void store_layer_result_clear(store_layer_result *r);
 
 /* Applies an uncompressed layer tar read from read(cb) on parent (NULL: a base layer).  The
  * diffID is computed over every byte read (to the end of the stream); when expected_diff_id is
- * not NULL and differs, nothing is kept (CPOD_ERR_INVALID).  The layer id is the OCI chain id:
+ * not NULL and differs, nothing is kept (CPOD_ERR_INVALID).  A tar-split record of the stream
+ * (tar_split.h) is kept with the layer when the stream can be written again from its files.  The layer id is the OCI chain id:
  * chainID(L0) = diffID(L0), chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)) (hex); a
  * layer with that id already present is reused (ret->existed).  *ret (may be NULL) is filled
  * on success; clear it with store_layer_result_clear(). */
@@ -134,7 +135,13 @@ DEFINE_CLEANUP_FUNC(store_stage, store_layer_stage_free)
 int store_layer_apply_fd(store *s, const char *parent, int fd, const char *expected_diff_id,
 			 store_layer_result *ret, cpod_error **err);
 
-/* Writes the layer's own changes as a tar stream to fd (not closed). */
+/* Writes the layer's own changes as a tar stream to fd (not closed), from where its offset is:
+ * the tar the layer came in, byte for byte, when the layer has a tar-split record and its
+ * files still match it (the digest of what was written is its diffID); else the driver's
+ * canonical tar (tar_diff.h), with a warning when a record was there but did not match.  A
+ * seekable fd gets the replay and, when it does not match, has it cut off again before the
+ * canonical tar is written; on another fd (a pipe) the replay is checked before anything is
+ * written, which reads the files twice. */
 int store_layer_diff(store *s, const char *layer_id, int fd, cpod_error **err);
 
 /* Deletes a layer and its files; refused with CPOD_ERR_STATE while a layer, an image or a

@@ -20,6 +20,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "storage/tar_split.h"
 #include "common/banned.h"
 
 #define WHITEOUT_PREFIX ".wh."
@@ -105,6 +106,8 @@ struct applier {
 	bool warned_xattr;
 	bool lowers_loaded; /* opts.more_lowers was asked */
 	int *all_lowers;    /* then: opts.lower_fds and what it gave */
+	/* opts.split: the files the record reads back from the layer and their directories */
+	struct pathset split_files, split_dirs;
 };
 
 /* Whether a target missing here may be found in a lower layer. */
@@ -373,13 +376,15 @@ static int pwrite_all(int fd, const char *p, size_t len, off_t off)
 	return 0;
 }
 
-/* Copies the entry's data (sparse holes kept) into fd. */
+/* Copies the entry's data (sparse holes kept) into fd.  *ret_whole: the data came in one run
+ * from offset 0 to the entry's size, so the file holds exactly the bytes the stream had. */
 static int copy_data(struct applier *ap, int fd, struct archive_entry *e, const char *name,
-		     cpod_error **err)
+		     bool *ret_whole, cpod_error **err)
 {
 	const void *block;
 	size_t size;
-	la_int64_t off;
+	la_int64_t off, next = 0;
+	bool whole = true;
 	int r;
 
 	for (;;) {
@@ -392,7 +397,10 @@ static int copy_data(struct applier *ap, int fd, struct archive_entry *e, const 
 		if (pwrite_all(fd, block, size, (off_t)off) < 0)
 			return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "writing");
 		ap->stats.bytes += size;
+		whole = whole && off == next;
+		next = off + (la_int64_t)size;
 	}
+	*ret_whole = whole && archive_entry_size_is_set(e) && next == archive_entry_size(e);
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
 	    ftruncate(fd, (off_t)archive_entry_size(e)) < 0)
 		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "setting the size");
@@ -403,10 +411,70 @@ static int copy_data(struct applier *ap, int fd, struct archive_entry *e, const 
 	return 0;
 }
 
+/* ---- the tar-split record (opts.split) ---- */
+
+/* Remembers that the record reads name back from the layer. */
+static void split_add_file(struct applier *ap, const char *name)
+{
+	_cleanup_free_ char *dir = xstrdup(name);
+
+	pathset_add(&ap->split_files, name);
+	for (char *slash = strrchr(dir, '/'); slash; slash = strrchr(dir, '/')) {
+		*slash = '\0';
+		if (pathset_has(&ap->split_dirs, dir))
+			break; /* and so are the directories above it */
+		pathset_add(&ap->split_dirs, dir);
+	}
+}
+
+/* The entry's data is about to be written to the regular file name: told before it is read,
+ * so that the recorder does not hold it. */
+static void split_file(struct applier *ap, struct archive_entry *e, const char *name)
+{
+	if (archive_entry_sparse_count(e) > 0 || !archive_entry_size_is_set(e)) {
+		tar_split_spoil(ap->opts.split, "tar entry '%s' is a sparse file", name);
+		return;
+	}
+	/* empty files too: their replay checks that they still are */
+	tar_split_file(ap->opts.split, name, archive_entry_size(e));
+	split_add_file(ap, name);
+}
+
+/* A file the record reads back must stay as this stream wrote it: an entry that replaces or
+ * removes it, or a directory holding it, spoils the record. */
+static void split_check_entry(struct applier *ap, struct archive_entry *e, const char *name,
+			      const char *last)
+{
+	_cleanup_free_ char *victim = NULL;
+	const char *path = name;
+	bool tree = true; /* what is below path goes too */
+
+	if (str_eq(last, WHITEOUT_OPAQUE)) {
+		/* vfs removes what the stream has not written (and directories it only made) */
+		if (ap->opts.mode != TAR_APPLY_VFS)
+			return;
+		victim = xstrndup(name, last > name ? (size_t)(last - name) - 1 : 0);
+		path = victim;
+	} else if (str_has_prefix(last, WHITEOUT_META_PREFIX)) {
+		return;
+	} else if (str_has_prefix(last, WHITEOUT_PREFIX)) {
+		victim = xasprintf("%.*s%s", (int)(last - name), name,
+				   last + strlen(WHITEOUT_PREFIX));
+		path = victim;
+	} else if (archive_entry_filetype(e) == AE_IFDIR && !archive_entry_hardlink(e)) {
+		tree = false; /* merged with a directory already there */
+	}
+	if (pathset_has(&ap->split_files, path) ||
+	    (tree && (*path ? pathset_has(&ap->split_dirs, path) : ap->split_files.used > 0)))
+		tar_split_spoil(ap->opts.split,
+				"tar entry '%s' replaces or removes a file written before", name);
+}
+
 static int apply_file(struct applier *ap, int parent, const char *base, struct archive_entry *e,
 		      const char *name, cpod_error **err)
 {
 	_cleanup_close_ int fd = -1;
+	bool whole = false;
 
 	if (make_room(parent, base, false, name, err) < 0)
 		return -1;
@@ -414,10 +482,15 @@ static int apply_file(struct applier *ap, int parent, const char *base, struct a
 		    0600);
 	if (fd < 0)
 		return entry_err(err, CPOD_ERR_SYSTEM, errno, name, "creating");
-	if (copy_data(ap, fd, e, name, err) < 0) {
+	if (ap->opts.split)
+		split_file(ap, e, name);
+	if (copy_data(ap, fd, e, name, &whole, err) < 0) {
 		unlinkat(parent, base, 0); /* no half-written file stays behind */
 		return -1;
 	}
+	if (ap->opts.split && !whole)
+		tar_split_spoil(ap->opts.split,
+				"tar entry '%s': its data is not one run (a sparse file)", name);
 	return set_meta(ap, parent, base, fd, e, name, err);
 }
 
@@ -792,6 +865,8 @@ static int apply_entry(struct applier *ap, struct archive_entry *e, cpod_error *
 	if (!*name)
 		return apply_root(ap, e, err);
 	last = last_component(name);
+	if (ap->opts.split)
+		split_check_entry(ap, e, name, last);
 	if (str_eq(last, WHITEOUT_OPAQUE))
 		return apply_opaque(ap, name, err);
 	if (str_has_prefix(last, WHITEOUT_META_PREFIX)) {
@@ -842,6 +917,8 @@ static int fix_dir_times(struct applier *ap, cpod_error **err)
 static void applier_release(struct applier *ap)
 {
 	pathset_release(&ap->written);
+	pathset_release(&ap->split_files);
+	pathset_release(&ap->split_dirs);
 	for (size_t i = 0; i < ap->ndirs; i++)
 		free(ap->dirs[i].path);
 	free(ap->dirs);
@@ -865,6 +942,9 @@ static int apply_all(struct applier *ap, cpod_error **err)
 					"reading the layer stream after %llu entries: %s",
 					(unsigned long long)ap->stats.entries,
 					archive_error_string(ap->a) ?: "corrupt archive");
+		/* the header was consumed, the data not yet: this is where the data begins */
+		if (ap->opts.split)
+			tar_split_entry(ap->opts.split, archive_filter_bytes(ap->a, 0));
 		if (apply_entry(ap, e, err) < 0)
 			return -1;
 		ap->stats.entries++;

@@ -53,6 +53,7 @@
 #include <cpod/error.h>
 
 struct archive;
+struct tar_split_rec;
 
 typedef enum {
 	TAR_APPLY_OVERLAY = 0, /* whiteouts become 0/0 char devices, opaque dirs an xattr */
@@ -79,6 +80,11 @@ typedef struct {
 	tar_apply_lowers_fn more_lowers; /* overlay: may be NULL */
 	void *more_lowers_data;
 	bool start_writeback; /* start writing each file to disk once written (no wait) */
+	/* Told where each entry's data begins and which regular files were written whole from
+	 * it (tar_split.h); spoiled by what it cannot reproduce (a sparse file, a file written
+	 * twice or removed by a later entry).  The stream must be uncompressed and its bytes fed
+	 * to it by the caller's read callback.  Borrowed; may be NULL. */
+	struct tar_split_rec *split;
 } tar_apply_opts;
 
 typedef struct {

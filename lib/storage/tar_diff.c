@@ -319,6 +319,9 @@ int tar_diff(int dirfd, int out_fd, const tar_diff_opts *opts, cpod_error **err)
 	if (archive_write_set_format_pax(w) != ARCHIVE_OK ||
 	    archive_write_set_options(w, "xattrheader=SCHILY") != ARCHIVE_OK ||
 	    archive_write_add_filter_none(w) != ARCHIVE_OK ||
+	    /* the same bytes into a pipe as into a file: libarchive pads the last block of a
+	     * FIFO's or a device's output to 10240 bytes unless told */
+	    archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(w, out_fd) != ARCHIVE_OK)
 		cpod_err(err, CPOD_ERR_SYSTEM, archive_errno(w) > 0 ? archive_errno(w) : 0,
 			 "writing the tar stream: %s", archive_error_string(w) ?: "cannot open");

@@ -127,14 +127,14 @@ static int vfs_create(driver *d, const char *staging_id, const char *parent, cpo
 
 static int vfs_apply(driver *d, const char *staging_id, struct archive *a,
 		     tar_apply_lowers_fn more_lowers, void *more_lowers_data,
-		     tar_apply_stats *ret_stats, cpod_error **err)
+		     struct tar_split_rec *split, tar_apply_stats *ret_stats, cpod_error **err)
 {
 	_cleanup_free_ char *path = staging_path(d, staging_id);
 
 	/* the layer holds a copy of its parent: nothing is looked for below */
 	(void)more_lowers;
 	(void)more_lowers_data;
-	return driver_apply_dir(d, path, NULL, 0, NULL, NULL, a, ret_stats, err);
+	return driver_apply_dir(d, path, NULL, 0, NULL, NULL, split, a, ret_stats, err);
 }
 
 static int vfs_commit(driver *d, const char *staging_id, const char *id, cpod_error **err)
@@ -529,6 +529,7 @@ const driver_ops vfs_driver_ops = {
 	.mount = vfs_mount,
 	.unmount = vfs_unmount,
 	.diff = vfs_diff,
+	.files_dir = layer_path,
 	.size = vfs_size,
 	.exists = vfs_exists,
 	.cleanup = vfs_cleanup,

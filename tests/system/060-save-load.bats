@@ -60,7 +60,8 @@ image_file() {
 	cpod_raw image unmount "$1" >/dev/null
 }
 
-# An image whose layer is cpod's canonical tar: imported, then saved and loaded once.
+# An image that went through save and load once after its import (its layer is the imported
+# tar, kept by its tar-split record; the name is older than the records).
 make_canonical() { # make_canonical TAR NAME
 	cpod_raw import -q "$1" "$2" >/dev/null || die "import $1"
 	cpod_raw save -o "$WORK/canon.tar" "$2" || die "save $2"
@@ -89,6 +90,7 @@ PY
 
 @test "save: docker-archive layout, names and the first round trip" {
 	run_cpod import -q "$TARS/img1.tar" first
+	local imported=$output
 	run_cpod save -o "$WORK/a.tar" first
 	is "$output" "" "save -o prints nothing"
 	runx tar -tf "$WORK/a.tar"
@@ -102,6 +104,9 @@ PY
 	local cfg=${BASH_REMATCH[1]} layer=${BASH_REMATCH[2]}
 	is "$(tar -xOf "$WORK/a.tar" "$cfg.json" | sha256sum | cut -d' ' -f1)" "$cfg" "config digest"
 	is "$(tar -xOf "$WORK/a.tar" "$layer.tar" | sha256sum | cut -d' ' -f1)" "$layer" "layer digest"
+	# The layer is the imported tar (its tar-split record), so the config and ID are kept.
+	is "sha256:$cfg" "$imported" "the saved config is the imported image's"
+	cmp <(tar -xOf "$WORK/a.tar" "$layer.tar") "$TARS/img1.tar" || die "not the imported tar"
 	runx tar -xOf "$WORK/a.tar" repositories
 	is "$output" "{\"localhost/first\":{\"latest\":\"$layer\"}}"
 
