@@ -460,6 +460,9 @@ static int load_manifest_image(loader *l, const buf *mtext, const char *media_ty
 		return -1;
 	if (manifest_is_index(m))
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "a nested index is not supported");
+	if (m->kind == MANIFEST_DOCKER_V2S1)
+		return cpod_err(err, CPOD_ERR_INVALID, 0,
+				"a Docker schema 1 manifest is only read from registries");
 	if (read_blob(l, &m->config, dir, IMAGE_CONFIG_MAX_SIZE, &config, err) < 0 ||
 	    image_config_parse(config.s, config.len, &cfg, err) < 0)
 		return cpod_err_prefix(err, "config '%s'", m->config.digest);

@@ -8,6 +8,7 @@
 #include "common/digest.h"
 #include "common/json.h"
 #include "common/xalloc.h"
+#include "image/manifest_schema1.h"
 #include "common/banned.h"
 
 static void descriptor_release(manifest_descriptor *d)
@@ -35,6 +36,7 @@ void manifest_free(image_manifest *m)
 	free(m->manifests);
 	strv_clear(&m->annotation_keys);
 	strv_clear(&m->annotation_values);
+	schema1_free(m->schema1);
 	free(m);
 }
 
@@ -181,8 +183,8 @@ static int effective_type(const json_cur *root, const char *declared, manifest_k
 	return 0;
 }
 
-static int parse_doc(const json_cur *root, const char *declared, image_manifest *m,
-		     cpod_error **err)
+static int parse_doc(const void *data, size_t len, const json_cur *root, const char *declared,
+		     image_manifest *m, cpod_error **err)
 {
 	int64_t version;
 	json_cur cfg;
@@ -190,6 +192,8 @@ static int parse_doc(const json_cur *root, const char *declared, image_manifest 
 	if (json_cur_object(root, err) < 0 ||
 	    json_get_int64(root, "schemaVersion", &version, err) < 0)
 		return -1;
+	if (version == 1)
+		return schema1_parse(data, len, root->obj, declared, m, err);
 	if (version != 2) {
 		json_cur f = json_cur_field(root, "schemaVersion");
 		return json_cur_error(&f, err, "unsupported schema version %lld",
@@ -228,7 +232,7 @@ int manifest_parse(const void *data, size_t len, const char *declared_media_type
 	strv_init(&m->config.annotation_values);
 	strv_init(&m->annotation_keys);
 	strv_init(&m->annotation_values);
-	if (parse_doc(&root, declared_media_type, m, err) < 0)
+	if (parse_doc(data, len, &root, declared_media_type, m, err) < 0)
 		return cpod_err_prefix(err, "parsing manifest");
 	*ret = TAKE_PTR(m);
 	return 0;

@@ -191,9 +191,10 @@ static void remove_layers(store *s, strv *made)
 		store_layer_delete(s, made->v[i - 1], NULL);
 }
 
+/* cfg NULL: the diffIDs are learnt (schema 1), into diff_ids. */
 static int pull_image_layers(const pull_ctx *c, registry_client *rc, const char *repo,
 			     const image_manifest *m, const image_config *cfg, char **ret_top,
-			     int64_t *ret_size, strv *made, cpod_error **err)
+			     int64_t *ret_size, strv *diff_ids, strv *made, cpod_error **err)
 {
 	pull_layers_opts lo = {
 		.s = c->s,
@@ -201,6 +202,7 @@ static int pull_image_layers(const pull_ctx *c, registry_client *rc, const char 
 		.repo = repo,
 		.m = m,
 		.cfg = cfg,
+		.diff_ids = diff_ids,
 		.parallel = c->o->parallel_copies,
 		.progress = c->o->progress,
 		.blob_progress = c->o->blob_progress,
@@ -234,28 +236,11 @@ static void report_config(const pull_ctx *c, const manifest_descriptor *d, size_
 
 /* ---- the image ---- */
 
-static char *labels_json(const image_config *cfg)
-{
-	json_object *o;
-	char *text;
-
-	if (!cfg->label_keys.n)
-		return NULL;
-	o = json_object_new_object();
-	for (size_t i = 0; i < cfg->label_keys.n; i++)
-		json_object_object_add(o, cfg->label_keys.v[i],
-				       json_object_new_string(cfg->label_values.v[i]));
-	text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return text;
-}
-
 static int register_image(const pull_ctx *c, const char *name, const pulled_manifest *pm,
 			  const buf *config, const image_config *cfg, const char *top, int64_t size,
 			  const char *id, cpod_error **err)
 {
-	_cleanup_free_ char *labels = labels_json(cfg);
+	_cleanup_free_ char *labels = image_config_labels_json(cfg);
 	struct timespec ts = { 0 };
 	const char *const names[] = { name, NULL };
 	const char *const digests[] = { pm->digest, pm->index_digest, NULL };
@@ -289,6 +274,61 @@ static int register_image(const pull_ctx *c, const char *name, const pulled_mani
 	return store_image_add_names(c->s, id, names, err);
 }
 
+/* The config of a schema 1 image (manifest_schema1_config()), parsed; *ret_text: its JSON. */
+static int schema1_config(const image_manifest *m, const strv *diff_ids, buf *ret_text,
+			  image_config **ret, cpod_error **err)
+{
+	const char *const *ids = (const char *const *)diff_ids->v;
+	_cleanup_free_ char *text = NULL;
+
+	if (manifest_schema1_config(m, ids, diff_ids->n, &text, err) < 0 ||
+	    image_config_parse(text, strlen(text), ret, err) < 0)
+		return cpod_err_prefix(err, "converting the schema 1 manifest to an image config");
+	buf_reset(ret_text);
+	buf_adds(ret_text, text);
+	return 0;
+}
+
+/* A schema 1 image: no config blob, so the layers come first, each diffID computed as it is
+ * applied, then the config is made of the manifest and the diffIDs (as containers/image
+ * does), and the image ID is its digest.  podman prints no "Copying config" line for it. */
+static int pull_schema1_image(const pull_ctx *c, registry_client *rc, const char *repo,
+			      const char *name, const pulled_manifest *pm, char **ret_id,
+			      cpod_error **err)
+{
+	_cleanup_buf_ buf config = BUF_INIT;
+	_cleanup_image_config_ image_config *cfg = NULL;
+	_cleanup_strv_ strv made = STRV_INIT, diff_ids = STRV_INIT;
+	_cleanup_free_ char *top = NULL, *digest = NULL;
+	const char *id;
+	int64_t size = 0;
+
+	/* everything but the diffIDs is checked before anything is downloaded */
+	if (schema1_config(pm->m, &diff_ids, &config, &cfg, err) < 0)
+		return -1;
+	image_config_free(TAKE_PTR(cfg));
+	if (pull_image_layers(c, rc, repo, pm->m, NULL, &top, &size, &diff_ids, &made, err) < 0) {
+		remove_layers(c->s, &made);
+		*c->layers_failed = true;
+		return -1;
+	}
+	if (schema1_config(pm->m, &diff_ids, &config, &cfg, err) < 0) {
+		remove_layers(c->s, &made);
+		return -1;
+	}
+	digest = digest_buf(DIGEST_SHA256, config.s, config.len);
+	id = digest + strlen("sha256:");
+	progress(c, "Writing manifest to image destination");
+	if (register_image(c, name, pm, &config, cfg, top, size, id, err) < 0) {
+		remove_layers(c->s, &made);
+		return -1;
+	}
+	blobcache_note_pull(c->s, registry_client_host(rc), repo, pm->m, cfg);
+	progress(c, "Storing signatures");
+	*ret_id = xstrdup(id);
+	return 0;
+}
+
 /* Config, layers and image from one registry. */
 static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, const char *name,
 		      const pulled_manifest *pm, char **ret_id, cpod_error **err)
@@ -300,13 +340,15 @@ static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, 
 	const char *id;
 	int64_t size = 0;
 
+	if (pm->m->kind == MANIFEST_DOCKER_V2S1)
+		return pull_schema1_image(c, rc, repo, name, pm, ret_id, err);
 	if (registry_get_blob(rc, repo, pm->m->config.digest, pm->m->config.size, CONFIG_MAX_SIZE,
 			      &config, err) < 0 ||
 	    image_config_parse(config.s, config.len, &cfg, err) < 0)
 		return cpod_err_prefix(err, "reading config %s", pm->m->config.digest);
 	if (digest_parse(pm->m->config.digest, NULL, &id, err) < 0)
 		return -1;
-	if (pull_image_layers(c, rc, repo, pm->m, cfg, &top, &size, &made, err) < 0) {
+	if (pull_image_layers(c, rc, repo, pm->m, cfg, &top, &size, NULL, &made, err) < 0) {
 		remove_layers(c->s, &made);
 		*c->layers_failed = true;
 		return -1;

@@ -11,6 +11,12 @@
  * (same diffID on the same parent) is not downloaded.  A broken blob transfer is resumed
  * (registry.h); other network failures retry the whole pull, o->retries times.  Any failure
  * removes the layers this pull made, so the store is left as it was.
+ *
+ * A Docker schema 1 manifest (read-only, as in podman) has no config blob: its layers (bottom
+ * first, "throwaway" history entries skipped) are pulled without expected diffIDs, which are
+ * computed as they are applied, and the config is then built from the history's
+ * v1Compatibility entries exactly as containers/image converts it (manifest_schema1.h), so the
+ * image ID matches podman's.
  */
 #ifndef CPOD_IMAGE_PULL_H
 #define CPOD_IMAGE_PULL_H

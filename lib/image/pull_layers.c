@@ -131,7 +131,6 @@ static void source_count(job_source *src, ssize_t n)
 	layer_job *j = src->job;
 	int64_t now;
 
-	j->received += n;
 	now = monotonic_ms();
 	if (now < j->next_report_ms)
 		return;
@@ -148,6 +147,8 @@ static ssize_t source_read(void *cb, void *p, size_t len, cpod_error **err)
 	if (src->cancel && atomic_load(src->cancel))
 		return cpod_err(err, CPOD_ERR_STATE, ECANCELED, "stopped: another layer failed");
 	n = registry_blob_read(src->blob, p, len, err);
+	if (n > 0)
+		src->job->received += n;
 	if (n > 0 && src->rep)
 		source_count(src, n);
 	return n;
@@ -302,6 +303,7 @@ typedef struct {
 	char *parent; /* the top so far */
 	int64_t size;
 	strv *made;
+	strv *diff_ids;	    /* may be NULL */
 	blob_reporter *rep; /* NULL: progress lines instead of blob events */
 } chain;
 
@@ -314,9 +316,13 @@ static int commit_job(const pull_layers_opts *o, layer_job *j, chain *c, cpod_er
 		return cpod_err_prefix(err, "writing blob %s", l->digest);
 	if (!res.existed)
 		strv_push(c->made, res.id);
-	if (meta_layer_add_compressed(store_meta(o->s), res.id, l->digest, l->size, l->media_type,
+	/* the whole blob was read and checked: what was received is its size */
+	if (meta_layer_add_compressed(store_meta(o->s), res.id, l->digest,
+				      l->size >= 0 ? l->size : j->received, l->media_type,
 				      NULL) < 0)
 		log_debug("recording compressed digest %s failed", l->digest);
+	if (c->diff_ids)
+		strv_push(c->diff_ids, res.diff_id);
 	free(c->parent);
 	c->parent = TAKE_PTR(res.id);
 	c->size += res.size;
@@ -384,6 +390,17 @@ static int run_sequential(const pull_layers_opts *o, job_queue *q, chain *c, cpo
 
 /* ---- the whole ---- */
 
+/* The diffID of layer i before it is downloaded: the config's or, without a config, the one
+ * the store saw its blob decompress to (*seen holds it); NULL when not known. */
+static const char *known_diff_id(const pull_layers_opts *o, size_t i, meta_layer **seen)
+{
+	if (o->cfg)
+		return o->cfg->diff_ids.v[i];
+	if (meta_layer_find_by_compressed(store_meta(o->s), o->m->layers[i].digest, seen, NULL) < 0)
+		return NULL;
+	return (*seen)->diff_id;
+}
+
 /* Skips the bottom layers the store has; returns the index of the first it lacks. */
 static size_t skip_present(const pull_layers_opts *o, chain *c)
 {
@@ -391,11 +408,13 @@ static size_t skip_present(const pull_layers_opts *o, chain *c)
 	size_t i;
 
 	for (i = 0; i < o->m->n_layers; i++) {
-		_cleanup_(meta_layer_freep) meta_layer *have = NULL;
+		_cleanup_(meta_layer_freep) meta_layer *have = NULL, *seen = NULL;
+		const char *diff_id = known_diff_id(o, i, &seen);
 
-		if (meta_layer_find_by_diff_id(md, o->cfg->diff_ids.v[i], c->parent, &have, NULL) <
-		    0)
+		if (!diff_id || meta_layer_find_by_diff_id(md, diff_id, c->parent, &have, NULL) < 0)
 			break;
+		if (c->diff_ids)
+			strv_push(c->diff_ids, diff_id);
 		report_listed(o, c->rep, &o->m->layers[i], (int)i, true);
 		free(c->parent);
 		c->parent = xstrdup(have->id);
@@ -454,7 +473,7 @@ static int pull_missing(const pull_layers_opts *o, size_t first, chain *c, cpod_
 	q.jobs = xcalloc(q.n, sizeof(*q.jobs));
 	for (size_t i = 0; i < q.n; i++) {
 		q.jobs[i].desc = &o->m->layers[first + i];
-		q.jobs[i].diff_id = o->cfg->diff_ids.v[first + i];
+		q.jobs[i].diff_id = o->cfg ? o->cfg->diff_ids.v[first + i] : NULL;
 		q.jobs[i].index = (int)(first + i);
 		report_listed(o, c->rep, q.jobs[i].desc, q.jobs[i].index, false);
 	}
@@ -474,10 +493,13 @@ int pull_layers(const pull_layers_opts *o, char **ret_top, int64_t *ret_size, st
 {
 	blob_reporter rep = { .fn = o->blob_progress, .data = o->progress_data };
 	chain c = { .made = made, .rep = o->blob_progress ? &rep : NULL };
+	_cleanup_strv_ strv diff_ids = STRV_INIT;
 	size_t first;
 	int r = 0;
 
-	if (o->cfg->diff_ids.n != o->m->n_layers)
+	if (o->diff_ids)
+		c.diff_ids = &diff_ids;
+	if (o->cfg && o->cfg->diff_ids.n != o->m->n_layers)
 		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
 				"image in %s has %zu layers but its config lists %zu diffIDs",
 				o->repo, o->m->n_layers, o->cfg->diff_ids.n);
@@ -492,5 +514,8 @@ int pull_layers(const pull_layers_opts *o, char **ret_top, int64_t *ret_size, st
 	}
 	*ret_top = c.parent;
 	*ret_size = c.size;
+	if (o->diff_ids)
+		for (size_t i = 0; i < diff_ids.n; i++)
+			strv_push(o->diff_ids, diff_ids.v[i]);
 	return 0;
 }

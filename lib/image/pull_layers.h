@@ -46,8 +46,12 @@ typedef struct {
 	registry_client *rc; /* the caller's client: cloned for each worker */
 	const char *repo;
 	const image_manifest *m;
+	/* the config with the layers' diffIDs; NULL when they are not known before the layers
+	 * are (schema 1): each is then computed as its layer is applied, and a layer is found in
+	 * the store through the diffID its blob was seen to produce before */
 	const image_config *cfg;
-	int parallel;			  /* <= 0: PULL_LAYERS_DEFAULT_PARALLEL */
+	strv *diff_ids; /* may be NULL; gets every layer's diffID, bottom first, on success */
+	int parallel;	/* <= 0: PULL_LAYERS_DEFAULT_PARALLEL */
 	pull_layers_progress_fn progress; /* may be NULL */
 	cpod_pull_blob_fn blob_progress;  /* may be NULL; replaces the "Copying blob" lines */
 	void *progress_data;		  /* for both */

@@ -629,14 +629,18 @@ int registry_get_manifest(registry_client *c, const char *repo, const char *ref,
 {
 	_cleanup_free_ char *what = xasprintf("reading manifest %s in %s/%s", ref, c->host, repo);
 	_cleanup_free_ char *digest = NULL;
+	/* schema 1 last: a registry that has another form of the image serves that one */
 	const char *accept = "Accept: " MEDIA_TYPE_OCI_MANIFEST ", " MEDIA_TYPE_OCI_INDEX
-			     ", " MEDIA_TYPE_DOCKER_MANIFEST ", " MEDIA_TYPE_DOCKER_LIST;
+			     ", " MEDIA_TYPE_DOCKER_MANIFEST ", " MEDIA_TYPE_DOCKER_LIST
+			     ", " MEDIA_TYPE_DOCKER_V2S1_SIGNED ", " MEDIA_TYPE_DOCKER_V2S1;
 
 	buf_reset(out);
 	out->cap = MANIFEST_MAX_SIZE;
 	if (get_buffered(c, repo, NULL, "manifests", ref, accept, out, what, err) < 0)
 		return -1;
-	digest = digest_buf(DIGEST_SHA256, out->s, out->len);
+	/* a signed schema 1 manifest's digest is that of its payload, without the signatures */
+	if (manifest_digest(out->s, out->len, &digest, err) < 0)
+		return cpod_err_prefix(err, "%s", what);
 	if (str_has_prefix(ref, "sha256:") && !str_eq(digest, ref))
 		return cpod_err(err, CPOD_ERR_REGISTRY, 0, "%s: manifest digest %s does not match",
 				what, digest);

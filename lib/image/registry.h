@@ -69,8 +69,9 @@ int registry_check_auth(registry_client *c, cpod_error **err);
 
 /* GETs the manifest of repo ("ns/name") at ref (a tag or "sha256:..."), at most
  * MANIFEST_MAX_SIZE bytes, into out.  *ret_media_type gets the Content-Type (may be NULL) and
- * *ret_digest the digest of the bytes received; for a digest reference a different digest is
- * an error.  Both strings are the caller's. */
+ * *ret_digest the manifest's digest (manifest_digest(): of the bytes received, or of the signed
+ * payload of a schema 1 manifest); for a digest reference a different digest is an error.  Both
+ * strings are the caller's. */
 int registry_get_manifest(registry_client *c, const char *repo, const char *ref, buf *out,
 			  char **ret_media_type, char **ret_digest, cpod_error **err);
 

@@ -1,10 +1,12 @@
 /* Fuzzes manifest and image config parsing.  Whatever parses is written back and must parse
- * again to the same thing; refusals are CPOD_ERR_INVALID.  The input is also tried as a
- * --change instruction. */
+ * again to the same thing (a schema 1 manifest: its image config must be JSON); refusals are
+ * CPOD_ERR_INVALID.  The input also gets a manifest digest and is tried as a --change
+ * instruction. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/xalloc.h"
 #include "image/image_config.h"
 #include "image/manifest.h"
@@ -24,6 +26,27 @@ static void expect_invalid(cpod_error *err)
 	cpod_error_free(err);
 }
 
+/* Its config, for made-up diffIDs, must be one JSON object. */
+static void check_schema1(const image_manifest *m)
+{
+	const char **ids = xcalloc(m->n_layers + 1, sizeof(*ids));
+	char diff_id[7 + 64 + 1] = "sha256:";
+	json_object *o;
+	char *text = NULL;
+
+	memset(diff_id + 7, 'a', 64);
+	for (size_t i = 0; i < m->n_layers; i++)
+		ids[i] = diff_id;
+	if (manifest_schema1_config(m, ids, m->n_layers, &text, NULL) < 0)
+		abort();
+	o = json_parse_bytes(text, strlen(text), 0, NULL);
+	if (!o || !json_object_is_type(o, json_type_object))
+		abort();
+	json_object_put(o);
+	free(text);
+	free(ids);
+}
+
 static void check_manifest(const image_manifest *m)
 {
 	const manifest_descriptor *d;
@@ -31,6 +54,10 @@ static void check_manifest(const image_manifest *m)
 	image_manifest *back = NULL;
 	char *json;
 
+	if (m->kind == MANIFEST_DOCKER_V2S1) {
+		check_schema1(m);
+		return;
+	}
 	if (manifest_is_index(m)) {
 		if (manifest_choose_platform(m, "linux", "arm", NULL, &d, NULL) == 0 &&
 		    (d < m->manifests || d >= m->manifests + m->n_manifests))
@@ -72,7 +99,8 @@ static void check_config(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	image_config *cfg;
-	char *change;
+	char *change, *digest = NULL;
+	cpod_error *derr = NULL;
 
 	for (size_t i = 0; i < sizeof(declared) / sizeof(declared[0]); i++) {
 		image_manifest *m = NULL;
@@ -85,6 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_manifest(m);
 		manifest_free(m);
 	}
+	if (manifest_digest(data, size, &digest, &derr) < 0)
+		expect_invalid(derr);
+	free(digest);
 	check_config(data, size);
 
 	cfg = image_config_new();
