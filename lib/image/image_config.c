@@ -698,3 +698,30 @@ char *image_config_labels_json(const image_config *cfg)
 	json_object_put(o);
 	return text;
 }
+
+char *image_config_with_diff_ids(const char *text, size_t len, const image_config *cfg,
+				 const strv *diff_ids, cpod_error **err)
+{
+	_cleanup_json_ json_object *doc = NULL;
+	json_object *rootfs, *arr;
+	bool same = cfg->diff_ids.n == diff_ids->n;
+
+	for (size_t i = 0; same && i < diff_ids->n; i++)
+		same = str_eq(cfg->diff_ids.v[i], diff_ids->v[i]);
+	if (same)
+		return xstrndup(text, len);
+	doc = json_parse_bytes(text, len, IMAGE_CONFIG_MAX_SIZE, err);
+	if (!doc)
+		return NULL;
+	if (!json_object_object_get_ex(doc, "rootfs", &rootfs) ||
+	    !json_object_is_type(rootfs, json_type_object)) {
+		cpod_err(err, CPOD_ERR_INVALID, 0, "image config has no rootfs");
+		return NULL;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < diff_ids->n; i++)
+		json_object_array_add(arr, json_object_new_string(diff_ids->v[i]));
+	json_object_object_add(rootfs, "diff_ids", arr);
+	return xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+}

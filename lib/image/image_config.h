@@ -85,6 +85,11 @@ char *image_config_to_json(const image_config *cfg);
 /* The config's labels as the text of a JSON object (the store's image labels, for list
  * filters), or NULL when it has none.  The caller frees it. */
 char *image_config_labels_json(const image_config *cfg);
+/* The config text (len bytes, parsed as cfg) with rootfs.diff_ids set to diff_ids: a copy of
+ * the text as it is when they are already those, so its digest (the image ID) stays.  The
+ * caller frees it; NULL with *err for a config without a rootfs object. */
+char *image_config_with_diff_ids(const char *text, size_t len, const image_config *cfg,
+				 const strv *diff_ids, cpod_error **err);
 
 /* Sets label key to value, replacing an existing one. */
 void image_config_set_label(image_config *cfg, const char *key, const char *value);

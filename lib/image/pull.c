@@ -289,6 +289,24 @@ static int schema1_config(const image_manifest *m, const strv *diff_ids, buf *re
 	return 0;
 }
 
+/* The image of pulled layers (top, size; made: the layers this pull wrote) stored under name
+ * and id, and the blob locations noted; on failure the layers go again. */
+static int store_pulled(const pull_ctx *c, registry_client *rc, const char *repo, const char *name,
+			const pulled_manifest *pm, const buf *config, const image_config *cfg,
+			const char *top, int64_t size, const char *id, strv *made, char **ret_id,
+			cpod_error **err)
+{
+	progress(c, "Writing manifest to image destination");
+	if (register_image(c, name, pm, config, cfg, top, size, id, err) < 0) {
+		remove_layers(c->s, made);
+		return -1;
+	}
+	blobcache_note_pull(c->s, registry_client_host(rc), repo, pm->m, cfg);
+	progress(c, "Storing signatures");
+	*ret_id = xstrdup(id);
+	return 0;
+}
+
 /* A schema 1 image: no config blob, so the layers come first, each diffID computed as it is
  * applied, then the config is made of the manifest and the diffIDs (as containers/image
  * does), and the image ID is its digest.  podman prints no "Copying config" line for it. */
@@ -318,15 +336,7 @@ static int pull_schema1_image(const pull_ctx *c, registry_client *rc, const char
 	}
 	digest = digest_buf(DIGEST_SHA256, config.s, config.len);
 	id = digest + strlen("sha256:");
-	progress(c, "Writing manifest to image destination");
-	if (register_image(c, name, pm, &config, cfg, top, size, id, err) < 0) {
-		remove_layers(c->s, &made);
-		return -1;
-	}
-	blobcache_note_pull(c->s, registry_client_host(rc), repo, pm->m, cfg);
-	progress(c, "Storing signatures");
-	*ret_id = xstrdup(id);
-	return 0;
+	return store_pulled(c, rc, repo, name, pm, &config, cfg, top, size, id, &made, ret_id, err);
 }
 
 /* Config, layers and image from one registry. */
@@ -354,15 +364,7 @@ static int pull_image(const pull_ctx *c, registry_client *rc, const char *repo, 
 		return -1;
 	}
 	report_config(c, &pm->m->config, config.len);
-	progress(c, "Writing manifest to image destination");
-	if (register_image(c, name, pm, &config, cfg, top, size, id, err) < 0) {
-		remove_layers(c->s, &made);
-		return -1;
-	}
-	blobcache_note_pull(c->s, registry_client_host(rc), repo, pm->m, cfg);
-	progress(c, "Storing signatures");
-	*ret_id = xstrdup(id);
-	return 0;
+	return store_pulled(c, rc, repo, name, pm, &config, cfg, top, size, id, &made, ret_id, err);
 }
 
 /* ---- sources ---- */

@@ -185,33 +185,6 @@ static void record_pushed(pusher *p, const manifest_descriptor *layers, const st
 	blobcache_record(p->bc, blobs, diff_ids->n, registry_client_host(p->rc), p->repo, 0);
 }
 
-/* The config with rootfs.diff_ids set to diff_ids (unchanged when they are equal). */
-static char *config_for(const buf *config, const image_config *cfg, const strv *diff_ids,
-			cpod_error **err)
-{
-	_cleanup_json_ json_object *doc = NULL;
-	json_object *rootfs, *arr;
-	bool same = cfg->diff_ids.n == diff_ids->n;
-
-	for (size_t i = 0; same && i < diff_ids->n; i++)
-		same = str_eq(cfg->diff_ids.v[i], diff_ids->v[i]);
-	if (same)
-		return xstrndup(config->s, config->len);
-	doc = json_parse_bytes(config->s, config->len, IMAGE_CONFIG_MAX_SIZE, err);
-	if (!doc)
-		return NULL;
-	if (!json_object_object_get_ex(doc, "rootfs", &rootfs) ||
-	    !json_object_is_type(rootfs, json_type_object)) {
-		cpod_err(err, CPOD_ERR_INVALID, 0, "image config has no rootfs");
-		return NULL;
-	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < diff_ids->n; i++)
-		json_object_array_add(arr, json_object_new_string(diff_ids->v[i]));
-	json_object_object_add(rootfs, "diff_ids", arr);
-	return xstrdup(json_object_to_json_string_ext(doc, PUSH_JSON_FLAGS));
-}
-
 /* The manifest JSON; Docker v2s2 is the OCI one with Docker's media types. */
 static char *manifest_text(const pusher *p, const manifest_descriptor *config,
 			   const manifest_descriptor *layers, size_t n)
@@ -326,7 +299,7 @@ static int push_image(pusher *p, const meta_image *img, const char *ref, char **
 		if (pr < 0)
 			goto out;
 	}
-	text = config_for(&config, cfg, &diff_ids, err);
+	text = image_config_with_diff_ids(config.s, config.len, cfg, &diff_ids, err);
 	if (!text || push_config(p, text, &cd, err) < 0)
 		goto out;
 	man = manifest_text(p, &cd, layers, chain.n);

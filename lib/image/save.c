@@ -114,27 +114,6 @@ static int save_layer(saver *sv, const char *layer_id, manifest_descriptor *d, c
 	return layout_writer_put_fd(sv->o->w, name, blob_fd, d->size, err);
 }
 
-/* Sets the config's rootfs.diff_ids to diff_ids; returns the new config text. */
-static char *config_with_diff_ids(const buf *config, const strv *diff_ids, cpod_error **err)
-{
-	_cleanup_json_ json_object *doc =
-		json_parse_bytes(config->s, config->len, IMAGE_CONFIG_MAX_SIZE, err);
-	json_object *rootfs, *arr;
-
-	if (!doc)
-		return NULL;
-	if (!json_object_object_get_ex(doc, "rootfs", &rootfs) ||
-	    !json_object_is_type(rootfs, json_type_object)) {
-		cpod_err(err, CPOD_ERR_INVALID, 0, "image config has no rootfs");
-		return NULL;
-	}
-	arr = json_object_new_array();
-	for (size_t i = 0; i < diff_ids->n; i++)
-		json_object_array_add(arr, json_object_new_string(diff_ids->v[i]));
-	json_object_object_add(rootfs, "diff_ids", arr);
-	return xstrdup(json_object_to_json_string_ext(doc, JSON_FLAGS));
-}
-
 static void add_repo_tag(saver *sv, json_object *tags, const char *name, const char *top)
 {
 	const char *colon = strrchr(name, ':');
@@ -234,13 +213,9 @@ static int save_rest(saver *sv, const buf *config, const image_config *cfg, cons
 		     const manifest_descriptor *ld, const char *const *tags, cpod_error **err)
 {
 	_cleanup_free_ char *text = NULL, *cname = NULL, *man = NULL;
-	bool changed = cfg->diff_ids.n != diff_ids->n;
 	manifest_descriptor cd = { 0 };
 
-	for (size_t i = 0; !changed && i < diff_ids->n; i++)
-		changed = !str_eq(diff_ids->v[i], cfg->diff_ids.v[i]);
-	text = changed ? config_with_diff_ids(config, diff_ids, err)
-		       : xstrndup(config->s, config->len);
+	text = image_config_with_diff_ids(config->s, config->len, cfg, diff_ids, err);
 	if (!text)
 		return -1;
 	cd.digest = digest_buf(DIGEST_SHA256, text, strlen(text));
