@@ -306,7 +306,7 @@ static int load_docker_archive(loader *l, cpod_error **err)
 /* ---- OCI layouts and dir: ---- */
 
 /* The blob of digest: blobs/<alg>/<hex> (OCI) or <hex> (dir). */
-static int blob_path(const loader *l, const char *digest, bool dir, char **ret, cpod_error **err)
+static int blob_path(const char *digest, bool dir, char **ret, cpod_error **err)
 {
 	const char *hex;
 	digest_alg alg;
@@ -314,7 +314,6 @@ static int blob_path(const loader *l, const char *digest, bool dir, char **ret, 
 	if (digest_parse(digest, &alg, &hex, err) < 0)
 		return -1;
 	*ret = dir ? xstrdup(hex) : xasprintf("blobs/%s/%s", digest_alg_name(alg), hex);
-	(void)l;
 	return 0;
 }
 
@@ -325,7 +324,7 @@ static int read_blob(loader *l, const manifest_descriptor *d, bool dir, size_t c
 	_cleanup_free_ char *path = NULL, *got = NULL;
 	digest_alg alg;
 
-	if (blob_path(l, d->digest, dir, &path, err) < 0 ||
+	if (blob_path(d->digest, dir, &path, err) < 0 ||
 	    digest_parse(d->digest, &alg, NULL, err) < 0 ||
 	    layout_reader_read(l->r, path, cap, out, err) < 0)
 		return -1;
@@ -404,7 +403,7 @@ static int apply_blob(loader *l, const manifest_descriptor *d, bool dir, const c
 	int r;
 
 	if (manifest_layer_compression(d->media_type, &c, err) < 0 ||
-	    blob_path(l, d->digest, dir, &path, err) < 0 ||
+	    blob_path(d->digest, dir, &path, err) < 0 ||
 	    digest_parse(d->digest, &alg, NULL, err) < 0 ||
 	    layout_reader_open(l->r, path, &fd, err) < 0)
 		return cpod_err_prefix(err, "layer '%s'", d->digest);

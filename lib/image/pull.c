@@ -426,19 +426,28 @@ static int pull_from(const pull_ctx *c, const char *name, const char *source,
 }
 
 /* Tries the sources of one candidate in order: mirrors, then the primary. */
-static int pull_candidate(const pull_ctx *c, const char *name, char **ret_id, cpod_error **err)
+/* The sources of a candidate (mirrors, then the primary), unless its registry is blocked or,
+ * with pulling, the policy refuses it. */
+static int candidate_sources(const pull_ctx *c, const char *name, bool pulling,
+			     registry_pull_source **srcs, size_t *n, cpod_error **err)
 {
 	const registry_entry *e = registries_find(c->conf, name);
-	registry_pull_source *srcs = NULL;
-	size_t n = 0;
-	int r = -1;
 
 	if (e && e->blocked)
 		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
 				"registry '%s' is blocked in registries.conf", e->prefix);
-	if (policy_check(c->policy, "docker", name, err) < 0)
+	if (pulling && policy_check(c->policy, "docker", name, err) < 0)
 		return -1;
-	if (registries_pull_sources(e, name, &srcs, &n, err) < 0)
+	return registries_pull_sources(e, name, srcs, n, err);
+}
+
+static int pull_candidate(const pull_ctx *c, const char *name, char **ret_id, cpod_error **err)
+{
+	registry_pull_source *srcs = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (candidate_sources(c, name, true, &srcs, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r < 0; i++) {
 		if (i > 0) {
@@ -544,15 +553,11 @@ static int list_source_tags(const pull_ctx *c, const char *source, const registr
  * them; name is the candidate, tagged. */
 static int list_candidate_tags(const pull_ctx *c, const char *name, strv *tags, cpod_error **err)
 {
-	const registry_entry *e = registries_find(c->conf, name);
 	registry_pull_source *srcs = NULL;
 	size_t n = 0;
 	int r = -1;
 
-	if (e && e->blocked)
-		return cpod_err(err, CPOD_ERR_REGISTRY, 0,
-				"registry '%s' is blocked in registries.conf", e->prefix);
-	if (registries_pull_sources(e, name, &srcs, &n, err) < 0)
+	if (candidate_sources(c, name, false, &srcs, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n && r < 0; i++) {
 		if (i > 0) {

@@ -1122,6 +1122,21 @@ static int upload_location(registry_client *c, const char *repo, const char *que
 	return 0;
 }
 
+/* POSTs an empty body on the request prepare made (prepared: its result) and frees headers. */
+static int post_empty(registry_client *c, int prepared, struct curl_slist *headers, buf *body,
+		      long *status, const char *what, cpod_error **err)
+{
+	int r = prepared;
+
+	if (r == 0) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
+		r = perform(c, headers, body, status, what, err);
+	}
+	curl_slist_free_all(headers);
+	return r;
+}
+
 /* POST /v2/<repo>/blobs/uploads/: *ret gets the absolute upload URL with ?digest= added. */
 static int start_upload(registry_client *c, const char *repo, const char *digest, char **ret,
 			const char *what, cpod_error **err)
@@ -1134,13 +1149,7 @@ static int start_upload(registry_client *c, const char *repo, const char *digest
 
 	buf_init(&body, ERROR_BODY_MAX);
 	r = prepare_get(c, repo, "blobs", "uploads/", &headers, err);
-	if (r == 0) {
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
-		r = perform(c, headers, &body, &status, what, err);
-	}
-	curl_slist_free_all(headers);
-	if (r < 0)
+	if (post_empty(c, r, headers, &body, &status, what, err) < 0)
 		return -1;
 	if (status != 202)
 		return status_error(status, &body, err, what);
@@ -1256,13 +1265,7 @@ int registry_blob_mount(registry_client *c, const char *repo, const char *digest
 		return cpod_err(err, CPOD_ERR_INVALID, 0, "%s: cannot make its URL", what);
 	buf_init(&body, ERROR_BODY_MAX);
 	r = prepare_scoped(c, repo, from, url, NULL, NULL, &headers, err);
-	if (r == 0) {
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
-		r = perform(c, headers, &body, &status, what, err);
-	}
-	curl_slist_free_all(headers);
-	if (r < 0)
+	if (post_empty(c, r, headers, &body, &status, what, err) < 0)
 		return -1;
 	if (status == 201)
 		return 1;

@@ -7,13 +7,8 @@ load helpers
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	# Nothing from the machine: registries.conf, auth files and certs.d are the fixtures'.
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$CPOD_TEST_DIR/empty-certs"
-	export POLICY=$CPOD_REGISTRY_POLICY
+	cpod_registry_env
+	mkdir -p "$CPOD_TEST_DIR/empty-certs"
 }
 
 # Each test has a store of its own.
@@ -31,22 +26,6 @@ teardown() {
 	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" image unmount --all >/dev/null 2>&1 ||
 		true
 	cpod_teardown
-}
-
-# pull [STATUS] ARGS...: cpod pull with the fixtures' policy.
-pull() {
-	local expected=0
-	case ${1:-} in
-	[0-9] | [0-9][0-9] | [0-9][0-9][0-9])
-		expected=$1
-		shift
-		;;
-	esac
-	run_cpod "$expected" pull --signature-policy "$POLICY" "$@"
-}
-
-layer_count() {
-	sqlite3 "$CPOD_ROOT/cpod.db" "SELECT count(*) FROM layers;"
 }
 
 # mount_image NAME: sets $mnt to the image's mount point.
@@ -265,7 +244,6 @@ EOF
 	pull 125 --creds ":x" "$CPOD_IMG_AUTH_BUSYBOX"
 	is "$output" "Error: credentials can't be empty"
 }
-
 
 @test "pull from a registry with bearer tokens: anonymous, --creds, bad credentials, identity token" {
 	start_bearer_registry "http://$CPOD_REGISTRY_PLAIN"

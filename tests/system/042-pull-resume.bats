@@ -58,21 +58,6 @@ via() {
 	echo "${1/#$CPOD_REGISTRY_PLAIN\//$PROXY/}"
 }
 
-pull() {
-	local expected=0
-	case ${1:-} in
-	[0-9] | [0-9][0-9] | [0-9][0-9][0-9])
-		expected=$1
-		shift
-		;;
-	esac
-	run_cpod "$expected" pull --signature-policy "$POLICY" "$@"
-}
-
-layer_count() {
-	sqlite3 "$CPOD_ROOT/cpod.db" "SELECT count(*) FROM layers;"
-}
-
 # The layer blob paths of the three-layer fixture, bottom first.
 layer_paths() {
 	fixture_skopeo inspect --raw --tls-verify=false "docker://$CPOD_IMG_LAYERS" |

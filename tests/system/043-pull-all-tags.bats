@@ -7,13 +7,9 @@ load helpers
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$CPOD_TEST_DIR/tmp"
+	cpod_registry_env
+	mkdir -p "$CPOD_TEST_DIR/tmp"
 	export TMPDIR=$CPOD_TEST_DIR/tmp
-	export POLICY=$CPOD_REGISTRY_POLICY
 	# A repository of this run's own: t1 and t2 are one image, t3 another.
 	export REPO_PATH=cpod-alltags-test/r$(date +%s%N)
 	export REPO=$CPOD_REGISTRY_PLAIN/$REPO_PATH
@@ -49,17 +45,6 @@ setup() {
 	export CPOD_ROOT=$CPOD_TEST_DIR/t$BATS_TEST_NUMBER/root
 	export CPOD_RUNROOT=$CPOD_TEST_DIR/t$BATS_TEST_NUMBER/runroot
 	mkdir -p "$CPOD_ROOT" "$CPOD_RUNROOT"
-}
-
-pull() {
-	local expected=0
-	case ${1:-} in
-	[0-9] | [0-9][0-9] | [0-9][0-9][0-9])
-		expected=$1
-		shift
-		;;
-	esac
-	run_cpod "$expected" pull --signature-policy "$POLICY" "$@"
 }
 
 # ids_in_order: the IDs expected for the tags in the order the registry lists them.

@@ -8,12 +8,7 @@ load helpers
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-	export POLICY=$CPOD_REGISTRY_POLICY
+	cpod_registry_env
 	export IMG=$CPOD_REGISTRY_PLAIN/cpod-progress-test/r$(date +%s%N):multi
 	make_multi_layer_image
 }

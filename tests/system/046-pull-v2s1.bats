@@ -10,12 +10,7 @@ setup_file() {
 	cpod_setup_file
 	require_fixtures
 	[ -n "${CPOD_V2S1_IMG:-}" ] || die "no CPOD_V2S1_IMG in images.env: run tests/fixtures/images.sh"
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
-	export POLICY=$CPOD_REGISTRY_POLICY
+	cpod_registry_env
 }
 
 # Each test has a store of its own.
@@ -30,21 +25,6 @@ teardown() {
 	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" image unmount --all >/dev/null 2>&1 ||
 		true
 	cpod_teardown
-}
-
-pull() {
-	local expected=0
-	case ${1:-} in
-	[0-9] | [0-9][0-9] | [0-9][0-9][0-9])
-		expected=$1
-		shift
-		;;
-	esac
-	run_cpod "$expected" pull --signature-policy "$POLICY" "$@"
-}
-
-layer_count() {
-	sqlite3 "$CPOD_ROOT/cpod.db" "SELECT count(*) FROM layers;"
 }
 
 repo_of() {

@@ -31,35 +31,6 @@ setup() {
 	mkdir -p "$TMPDIR"
 }
 
-# No extraction or staging left behind.
-tmp_is_empty() {
-	is "$(ls -A "$TMPDIR")" "" "leftovers in TMPDIR"
-}
-
-# runx CMD...: runs CMD, setting $status, $output and $lines.
-runx() {
-	status=0
-	output=$("$@" 2>&1) || status=$?
-	lines=()
-	[ -z "$output" ] || mapfile -t lines <<<"$output"
-}
-
-cpod_raw() {
-	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" "$@"
-}
-
-all_images() {
-	cpod_raw images -a --no-trunc --format '{{.ID}} {{.Names}}' | sort
-}
-
-# image_file IMAGE PATH: prints the file PATH of the mounted image.
-image_file() {
-	local mnt
-	mnt=$(cpod_raw image mount "$1") || die "mounting $1"
-	cat "$mnt/$2"
-	cpod_raw image unmount "$1" >/dev/null
-}
-
 # An image that went through save and load once after its import (its layer is the imported
 # tar, kept by its tar-split record; the name is older than the records).
 make_canonical() { # make_canonical TAR NAME

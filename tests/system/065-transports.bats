@@ -31,21 +31,6 @@ setup() {
 	mkdir -p "$TMPDIR"
 }
 
-runx() {
-	status=0
-	output=$("$@" 2>&1) || status=$?
-	lines=()
-	[ -z "$output" ] || mapfile -t lines <<<"$output"
-}
-
-cpod_raw() {
-	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" "$@"
-}
-
-all_images() {
-	cpod_raw images -a --no-trunc --format '{{.ID}} {{.Names}}' | sort
-}
-
 # An image whose layer is cpod's canonical tar (imported, saved and loaded once), so that its ID
 # survives any copy whether or not the store keeps the tar it came in.
 import_canonical() { # import_canonical TAR NAME
@@ -60,20 +45,9 @@ image_id() {
 	cpod_raw images -q --no-trunc "$1" | sed 's/^sha256://'
 }
 
-image_file() { # image_file IMAGE PATH
-	local mnt
-	mnt=$(cpod_raw image mount "$1") || die "mounting $1"
-	cat "$mnt/$2"
-	cpod_raw image unmount "$1" >/dev/null
-}
-
 # json FILE FILTER: jq on a file.
 json() {
 	jq -c -r "$2" "$1"
-}
-
-tmp_is_empty() {
-	is "$(ls -A "$TMPDIR")" "" "leftovers in TMPDIR"
 }
 
 @test "push/pull oci: a layout of several named images, gzip and zstd layers" {

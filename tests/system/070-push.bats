@@ -7,13 +7,9 @@ load helpers
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$CPOD_TEST_DIR/tmp"
+	cpod_registry_env
+	mkdir -p "$CPOD_TEST_DIR/tmp"
 	export TMPDIR=$CPOD_TEST_DIR/tmp
-	export POLICY=$CPOD_REGISTRY_POLICY
 	# A run of its own in the registry: repositories named after this run.
 	export RUN=r$(date +%s%N)
 	local r=$CPOD_TEST_DIR/rootfs

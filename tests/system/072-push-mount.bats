@@ -9,13 +9,10 @@ load helpers
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR" "$CPOD_TEST_DIR/tmp"
+	cpod_registry_env
+	mkdir -p "$CPOD_TEST_DIR/tmp"
 	export TMPDIR=$CPOD_TEST_DIR/tmp
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export POLICY=$CPOD_REGISTRY_POLICY PLAIN=$CPOD_REGISTRY_PLAIN
+	export PLAIN=$CPOD_REGISTRY_PLAIN
 	export REGLOG=$CPOD_FIXTURES_DIR/registry/plain/registry.log
 	export REPOS=$CPOD_REGISTRY_PLAIN_DATA/docker/registry/v2/repositories
 	# Repositories of this run only.

@@ -12,11 +12,7 @@ AUTH=127.0.0.1:5101
 setup_file() {
 	cpod_setup_file
 	require_fixtures
-	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
-	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
-	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
-	unset REGISTRY_AUTH_FILE
-	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+	cpod_registry_env
 }
 
 teardown() {

@@ -298,3 +298,65 @@ cpod_rm_all() {
 	timeout --kill-after=5 60 "$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" \
 		rm --all --force >/dev/null 2>&1 || true
 }
+
+# ---- images: pulls, stores and archives ----
+
+# cpod_registry_env: what the registry test files share: the fixtures' registries.conf and
+# policy ($POLICY), and a HOME, XDG directories and DOCKER_CONFIG of the file's own, so that
+# nothing from the machine (registries.conf, auth files, certs.d) is read.
+cpod_registry_env() {
+	export CONTAINERS_REGISTRIES_CONF=$CPOD_REGISTRIES_CONF
+	export HOME=$CPOD_TEST_DIR/home XDG_RUNTIME_DIR=$CPOD_TEST_DIR/xdg-run
+	export XDG_CONFIG_HOME=$CPOD_TEST_DIR/home/.config DOCKER_CONFIG=$CPOD_TEST_DIR/docker
+	unset REGISTRY_AUTH_FILE
+	mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+	export POLICY=$CPOD_REGISTRY_POLICY
+}
+
+# pull [STATUS] ARGS...: cpod pull with the fixtures' policy ($POLICY).
+pull() {
+	local expected=0
+	case ${1:-} in
+	[0-9] | [0-9][0-9] | [0-9][0-9][0-9])
+		expected=$1
+		shift
+		;;
+	esac
+	run_cpod "$expected" pull --signature-policy "$POLICY" "$@"
+}
+
+# layer_count: the layers in the store at $CPOD_ROOT.
+layer_count() {
+	sqlite3 "$CPOD_ROOT/cpod.db" "SELECT count(*) FROM layers;"
+}
+
+# runx CMD...: runs CMD (not cpod), setting $status, $output and $lines.
+runx() {
+	status=0
+	output=$("$@" 2>&1) || status=$?
+	lines=()
+	[ -z "$output" ] || mapfile -t lines <<<"$output"
+}
+
+# cpod_raw ARGS...: cpod on the test's store, output as it comes (no status check).
+cpod_raw() {
+	"$CPOD" --root "$CPOD_ROOT" --runroot "$CPOD_RUNROOT" "$@"
+}
+
+# all_images: every image's ID and names, sorted.
+all_images() {
+	cpod_raw images -a --no-trunc --format '{{.ID}} {{.Names}}' | sort
+}
+
+# image_file IMAGE PATH: prints the file PATH of the mounted image.
+image_file() {
+	local mnt
+	mnt=$(cpod_raw image mount "$1") || die "mounting $1"
+	cat "$mnt/$2"
+	cpod_raw image unmount "$1" >/dev/null
+}
+
+# tmp_is_empty: no extraction or staging left behind in $TMPDIR.
+tmp_is_empty() {
+	is "$(ls -A "$TMPDIR")" "" "leftovers in TMPDIR"
+}

@@ -22,6 +22,7 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "image/pull_layers.h"
+#include "http_lab.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/cpod-test-pull-events-XXXXXX";
@@ -98,38 +99,6 @@ static int layer_of(const char *digest)
 
 static int listen_fd;
 static unsigned short port;
-
-static void send_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-
-	while (len) {
-		ssize_t n = send(fd, c, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		c += n;
-		len -= (size_t)n;
-	}
-}
-
-/* One request's head; 0 at a closed connection or a TLS hello (curl tries https first). */
-static size_t read_head(int fd, char *head, size_t size)
-{
-	size_t len = 0;
-
-	while (len + 1 < size) {
-		ssize_t n = recv(fd, head + len, size - 1 - len, 0);
-
-		if (n <= 0 || (len == 0 && (unsigned char)head[0] == 0x16))
-			return 0;
-		len += (size_t)n;
-		head[len] = '\0';
-		if (strstr(head, "\r\n\r\n"))
-			return len;
-	}
-	return 0;
-}
 
 static void answer(int fd, const char *head)
 {

@@ -17,6 +17,7 @@
 #include "common/digest.h"
 #include "common/xalloc.h"
 #include "image/registry.h"
+#include "http_lab.h"
 #include "tap.h"
 
 /* How the server answers the blob's n-th request (0-based). */
@@ -40,39 +41,6 @@ static struct {
 	char ranges[8][64]; /* the Range header of each request ("" without) */
 	pthread_mutex_t lock;
 } srv = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void send_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-
-	while (len) {
-		ssize_t n = send(fd, c, len, MSG_NOSIGNAL);
-
-		if (n <= 0)
-			return;
-		c += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Reads one request's head; 0 at a closed connection or a TLS hello (curl tries https
- * first), else its length. */
-static size_t read_head(int fd, char *head, size_t size)
-{
-	size_t len = 0;
-
-	while (len + 1 < size) {
-		ssize_t n = recv(fd, head + len, size - 1 - len, 0);
-
-		if (n <= 0 || (len == 0 && (unsigned char)head[0] == 0x16))
-			return 0;
-		len += (size_t)n;
-		head[len] = '\0';
-		if (strstr(head, "\r\n\r\n"))
-			return len;
-	}
-	return 0;
-}
 
 static void answer_blob(int fd, const char *range, bool *close_after)
 {
